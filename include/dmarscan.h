@@ -1,0 +1,407 @@
+/*
+ * dmarscan.h - public API of libdmarscan.
+ *
+ * libdmarscan reads a Windows SYSTEM registry hive offline and tells, for
+ * every PCI device, what the registry says about DMA remapping (Kernel DMA
+ * Protection) and which DEVPKEY_Device_DmaRemappingPolicy Windows would
+ * compute from it, under the rules before Windows 11 24H2 and from 24H2 on.
+ * It then raises findings (rule ids are stable, see dmar_rule_catalogue()).
+ *
+ * Data flows one way: bytes -> dmar_hive -> dmar_report (records, policy,
+ * findings).  The library never prints, never exits and never writes: a
+ * hive is opened read-only and copied into memory.
+ *
+ * Conventions (after libgit2): functions return 0 on success and a negative
+ * DMAR_E* code on failure; outputs come back through the first parameter;
+ * on failure *err, when err is not NULL, receives an error the caller frees
+ * with dmar_error_free().  Every pointer inside a dmar_report is owned by
+ * the report and lives until dmar_report_free().
+ */
+#ifndef DMARSCAN_H
+#define DMARSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DMAR_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DMAR_EXTERN __attribute__((visibility("default")))
+#else
+#define DMAR_EXTERN
+#endif
+
+/* ---- Errors ------------------------------------------------------------ */
+
+enum {
+	DMAR_OK = 0,
+	DMAR_ENOMEM = -1,     /* out of memory */
+	DMAR_EIO = -2,        /* the file could not be read */
+	DMAR_EFORMAT = -3,    /* not a registry hive, or damaged beyond use */
+	DMAR_ENOTFOUND = -4,  /* a requested key (e.g. a control set) is absent */
+	DMAR_EINVAL = -5      /* bad argument */
+};
+
+typedef struct dmar_error {
+	int code;        /* one of DMAR_E* */
+	char *message;   /* one line, no trailing newline */
+} dmar_error;
+
+DMAR_EXTERN void dmar_error_free(dmar_error *err);
+
+/* Version of the library ("0.1.0") and of the libraries it runs with. */
+DMAR_EXTERN const char *dmar_version(void);
+DMAR_EXTERN const char *dmar_libregf_version(void);
+
+/* ---- Enumerations -------------------------------------------------------- */
+
+/* Rule generations: how Windows combines the registry values. */
+typedef enum dmar_generation {
+	DMAR_GEN_PRE_24H2 = 0,   /* per-driver DmaRemappingCompatible only */
+	DMAR_GEN_24H2 = 1,       /* per-device DMA Management first */
+	DMAR_GEN_COUNT = 2
+} dmar_generation;
+
+#define DMAR_GEN_BIT(g) (1u << (g))
+#define DMAR_GEN_ALL (DMAR_GEN_BIT(DMAR_GEN_PRE_24H2) | DMAR_GEN_BIT(DMAR_GEN_24H2))
+
+/* Which generation(s) the findings use. */
+typedef enum dmar_rules {
+	DMAR_RULES_AUTO = 0,     /* from the OS build when known, else both */
+	DMAR_RULES_PRE_24H2,
+	DMAR_RULES_24H2,
+	DMAR_RULES_BOTH
+} dmar_rules;
+
+typedef enum dmar_severity {
+	DMAR_SEV_INFO = 0,
+	DMAR_SEV_LOW,
+	DMAR_SEV_MEDIUM,
+	DMAR_SEV_HIGH
+} dmar_severity;
+
+/* A driver's opt-in level, from its DmaRemappingCompatible value. */
+typedef enum dmar_level {
+	DMAR_LEVEL_NONE = 0,      /* absent or invalid: no directive */
+	DMAR_LEVEL_OPT_OUT,       /* 0 */
+	DMAR_LEVEL_OPT_IN,        /* 1 or 3 (or 2 promoted by Driver Verifier) */
+	DMAR_LEVEL_CONDITIONAL    /* 2: only if external or DMA-verified */
+} dmar_level;
+
+/* Where a driver sits in a device's stack, in load order. */
+typedef enum dmar_role {
+	DMAR_ROLE_LOWER_FILTER = 0,    /* device LowerFilters */
+	DMAR_ROLE_CLASS_LOWER_FILTER,  /* Control\Class\{guid} LowerFilters */
+	DMAR_ROLE_SERVICE,             /* the function driver */
+	DMAR_ROLE_UPPER_FILTER,        /* device UpperFilters */
+	DMAR_ROLE_CLASS_UPPER_FILTER   /* Control\Class\{guid} UpperFilters */
+} dmar_role;
+
+typedef enum dmar_exposure_verdict {
+	DMAR_EXPOSURE_UNKNOWN = 0,
+	DMAR_EXPOSURE_INTERNAL,
+	DMAR_EXPOSURE_LIKELY_EXTERNAL,
+	DMAR_EXPOSURE_EXTERNAL
+} dmar_exposure_verdict;
+
+/* What to assume for devices whose exposure is unknown. */
+typedef enum dmar_assume {
+	DMAR_ASSUME_NOTHING = 0,
+	DMAR_ASSUME_EXTERNAL,
+	DMAR_ASSUME_INTERNAL
+} dmar_assume;
+
+/* Policy values (DEVPKEY_Device_DmaRemappingPolicy). */
+enum {
+	DMAR_POLICY_NOT_ENFORCED = 0,   /* no directive: remapping not enforced */
+	DMAR_POLICY_OPTED_OUT = 1,      /* a driver of the device opted out */
+	DMAR_POLICY_ENFORCED = 2        /* remapping capable / enforced */
+};
+
+/* Registry value types used in reports. */
+enum {
+	DMAR_REG_NONE = 0, DMAR_REG_SZ = 1, DMAR_REG_EXPAND_SZ = 2,
+	DMAR_REG_BINARY = 3, DMAR_REG_DWORD = 4, DMAR_REG_DWORD_BIG_ENDIAN = 5,
+	DMAR_REG_LINK = 6, DMAR_REG_MULTI_SZ = 7, DMAR_REG_QWORD = 11
+};
+
+DMAR_EXTERN const char *dmar_generation_name(dmar_generation g);  /* "pre-24h2" */
+DMAR_EXTERN const char *dmar_severity_name(dmar_severity s);      /* "high" */
+DMAR_EXTERN const char *dmar_level_name(dmar_level l);            /* "opt_out" */
+DMAR_EXTERN const char *dmar_role_name(dmar_role r);              /* "lower_filter" */
+DMAR_EXTERN const char *dmar_exposure_name(dmar_exposure_verdict v);
+DMAR_EXTERN const char *dmar_reg_type_name(uint32_t type);  /* "REG_DWORD",
+                                                               NULL if unnamed */
+/* Parse the names above back; return 0 or DMAR_EINVAL. */
+DMAR_EXTERN int dmar_severity_parse(const char *name, dmar_severity *out);
+
+/* ---- The policy engine: the kernel's rules as pure functions ------------ */
+
+/*
+ * A registry value as found, and whether the kernel would use it.  The
+ * kernel reads a policy value only when it is REG_DWORD with exactly four
+ * bytes of data and holds a number defined for that value; anything else
+ * counts as absent ("ignored"), which the report flags.
+ */
+typedef struct dmar_value {
+	int present;          /* the value exists */
+	uint32_t type;        /* registry type, DMAR_REG_* or any other number */
+	uint32_t size;        /* data size in bytes */
+	int is_dword;         /* type REG_DWORD and size 4: 'dword' is meaningful */
+	uint32_t dword;       /* the number, when is_dword */
+	int valid;            /* the kernel uses it (is_dword and a defined number) */
+	const char *path;     /* registry path of the value, for evidence */
+	const char *display;  /* the data rendered for people: "0x00000000 (0)",
+	                         "REG_SZ \"1\"", "REG_BINARY 2 bytes 01 00" */
+} dmar_value;
+
+/* Present but not used by the kernel: the INF or the tamperer got it wrong. */
+#define DMAR_VALUE_IGNORED(v) ((v)->present && !(v)->valid)
+
+/* Which numbers each policy value defines. */
+typedef enum dmar_value_kind {
+	DMAR_VALUE_DMA_REMAPPING_COMPATIBLE,  /* 0..3 */
+	DMAR_VALUE_REMAPPING_SUPPORTED,       /* 0..1 */
+	DMAR_VALUE_REMAPPING_FLAGS,           /* any number; bit 0 is used */
+	DMAR_VALUE_PLAIN_DWORD                /* any number (Selfhost, OnHiberPath) */
+} dmar_value_kind;
+
+/* Fill is_dword, dword and valid from type, size and the raw data. */
+DMAR_EXTERN void dmar_value_judge(dmar_value *v, dmar_value_kind kind,
+                                  const uint8_t *data, size_t size);
+
+/* Level of one driver: DmaRemappingCompatible 0 -> opt-out, 1 or 3 -> opt-in,
+ * 2 -> conditional (opt-in when 'verified'), absent or invalid -> none. */
+DMAR_EXTERN dmar_level dmar_level_from_compatible(const dmar_value *compatible,
+                                                  int verified);
+
+/* Combine a stack of levels, in the kernel's order: any opt-out -> 1; else any
+ * conditional -> 2 if external else 0; else any opt-in -> 2; else 0. */
+DMAR_EXTERN int dmar_policy_combine(const dmar_level *levels, size_t n,
+                                    int external);
+
+/* The 24H2 per-device decision.  Returns 1 and sets *policy when
+ * RemappingSupported is valid (it then decides alone), 0 when the per-driver
+ * rules apply.  'verified': DMA verification applies to the device. */
+DMAR_EXTERN int dmar_policy_device_24h2(const dmar_value *remapping_supported,
+                                        const dmar_value *remapping_flags,
+                                        int external, int verified,
+                                        int *policy);
+
+/* The whole prediction for one generation. */
+DMAR_EXTERN int dmar_policy_predict(dmar_generation gen,
+                                    const dmar_level *levels, size_t n,
+                                    const dmar_value *remapping_supported,
+                                    const dmar_value *remapping_flags,
+                                    int external, int verified,
+                                    int *decided_by_device);
+
+/* ---- Hives ----------------------------------------------------------------- */
+
+typedef struct dmar_hive dmar_hive;
+
+typedef struct dmar_hive_info {
+	const char *path;            /* as given */
+	uint64_t size;               /* file size in bytes */
+	char sha256[65];             /* of the file as read, lower-case hex */
+	uint32_t seq_primary;        /* base block sequence numbers */
+	uint32_t seq_secondary;
+	int dirty;                   /* seq_primary != seq_secondary */
+	uint32_t version_major;      /* format version, 1.x */
+	uint32_t version_minor;
+	uint64_t last_written;       /* base block timestamp (FILETIME) */
+	int checksum_ok;             /* base block checksum matches */
+	uint32_t hbins_size;         /* hive bins data size the base block declares */
+	const char *embedded_name;   /* file name kept in the base block, or "" */
+} dmar_hive_info;
+
+/* Open a hive file read-only and load it into memory.  Fails with
+ * DMAR_EFORMAT (and a message naming the problem) when the file is empty,
+ * has no regf signature, is truncated or libregf cannot open it. */
+DMAR_EXTERN int dmar_hive_open(dmar_hive **out, const char *path,
+                               dmar_error **err);
+/* The same from bytes already in memory (copied); 'label' names it. */
+DMAR_EXTERN int dmar_hive_open_buffer(dmar_hive **out, const char *label,
+                                      const void *data, size_t size,
+                                      dmar_error **err);
+DMAR_EXTERN const dmar_hive_info *dmar_hive_get_info(const dmar_hive *hive);
+DMAR_EXTERN void dmar_hive_free(dmar_hive *hive);
+
+/* ---- Scanning -------------------------------------------------------------- */
+
+#define DMAR_CONTROL_SET_CURRENT 0    /* the one \Select\Current names */
+#define DMAR_CONTROL_SET_ALL (-1)     /* every ControlSetNNN, current first */
+
+typedef struct dmar_options {
+	int control_set;        /* DMAR_CONTROL_SET_CURRENT, _ALL or 1..999 */
+	dmar_rules rules;       /* generation(s) the findings use */
+	dmar_assume assume;     /* for devices of unknown exposure */
+} dmar_options;
+
+DMAR_EXTERN void dmar_options_init(dmar_options *opts);
+
+/* A driver (service) as the control set holds it. */
+typedef struct dmar_driver {
+	const char *name;              /* service name as the stack lists it */
+	int service_present;           /* Services\<name> exists */
+	const char *service_path;      /* ControlSet001\Services\<name> */
+	const char *parameters_path;   /* ...\Parameters */
+	uint64_t parameters_last_written;  /* FILETIME, 0 when the key is absent */
+	dmar_value compatible;         /* Parameters\DmaRemappingCompatible */
+	dmar_value compatible_selfhost;/* Parameters\DmaRemappingCompatibleSelfhost */
+	dmar_value on_hiber_path;      /* Parameters\DmaRemappingOnHiberPath */
+	const char *image_name;        /* image file name, lower case ("pci.sys") */
+	int verified;                  /* Driver Verifier DMA checking targets it */
+	dmar_level level;              /* after verifier promotion */
+	size_t n_devices;              /* PCI devices whose stack holds it */
+} dmar_driver;
+
+typedef struct dmar_stack_entry {
+	dmar_role role;
+	const dmar_driver *driver;
+	const char *source;            /* the value that puts it there:
+	                                  ...\LowerFilters, ...\Service */
+} dmar_stack_entry;
+
+/* Device Parameters\DMA Management of one device. */
+typedef struct dmar_dma_management {
+	int present;                   /* the key exists */
+	const char *key_path;
+	uint64_t last_written;         /* FILETIME of the key */
+	dmar_value remapping_supported;
+	dmar_value remapping_flags;
+} dmar_dma_management;
+
+typedef struct dmar_exposure {
+	dmar_exposure_verdict verdict;
+	dmar_assume assumed;           /* applied because the verdict is unknown */
+	size_t n_evidence;
+	const char **evidence;
+} dmar_exposure;
+
+typedef struct dmar_prediction {
+	int policy;                    /* what Windows would compute */
+	int if_internal;               /* the outcome were the device internal */
+	int if_external;               /* ... or external */
+	int decided_by_device;         /* 24H2: DMA Management decided alone */
+} dmar_prediction;
+
+typedef struct dmar_device {
+	const char *instance_id;       /* PCI\VEN_..&DEV_..\<instance> */
+	const char *key_path;          /* ControlSet001\Enum\PCI\... */
+	uint64_t last_written;         /* FILETIME of the device key */
+	char vendor_id[5];             /* upper-case hex, "" when unknown */
+	char device_id[5];
+	char subsystem_id[5];
+	char subsystem_vendor_id[5];
+	char revision[3];
+	char class_code[7];            /* from CC_ compatible ids, "" when none */
+	const char *description;       /* FriendlyName, else DeviceDesc text */
+	const char *service;           /* NULL when absent */
+	const char *class_guid;
+	const char *class_name;        /* Control\Class\{guid} Class */
+	const char *driver_key;        /* {guid}\NNNN under Control\Class */
+	const char *container_id;
+	const char *location;          /* LocationInformation text */
+	const char *parent_id_prefix;
+	int has_capabilities;
+	uint32_t capabilities;
+	uint32_t config_flags;
+	int is_display;                /* display adapter class or class code 03 */
+	dmar_dma_management dma;
+	size_t n_stack;
+	dmar_stack_entry *stack;       /* load order, see dmar_role */
+	int verified;                  /* DMA verification applies to the device */
+	dmar_exposure exposure;
+	int treated_external;          /* exposure used for the prediction */
+	dmar_prediction prediction[DMAR_GEN_COUNT];
+	const char *parent;            /* parent instance id, NULL when unknown */
+	uint64_t first_install, last_arrival, last_removal;   /* FILETIME or 0 */
+} dmar_device;
+
+/* Driver Verifier settings (Control\Session Manager\Memory Management). */
+typedef struct dmar_verifier {
+	const char *key_path;
+	dmar_value level;              /* VerifyDriverLevel */
+	const char *drivers;           /* VerifyDrivers as written, or NULL */
+	const char *drivers_path;
+	int dma_checking;              /* level valid with bit 0x80 */
+	int all_drivers;               /* VerifyDrivers is "*" */
+} dmar_verifier;
+
+typedef struct dmar_finding {
+	const char *rule;              /* "DMAR-OPTOUT" */
+	dmar_severity severity;
+	const char *instance_id;       /* NULL for findings about no one device */
+	const char *message;
+	unsigned generations;          /* DMAR_GEN_BIT mask it holds under; 0 when
+	                                  the rule does not depend on one */
+	size_t n_evidence;
+	const char **evidence;         /* registry paths and values */
+} dmar_finding;
+
+/* One control set as analysed. */
+typedef struct dmar_control_set {
+	const char *name;              /* "ControlSet001" */
+	int number;
+	int is_current;
+	size_t n_devices;
+	dmar_device *devices;
+	size_t n_drivers;
+	dmar_driver *drivers;          /* every driver in a stack, and every
+	                                  service holding a DMA remapping value */
+	dmar_verifier verifier;
+	size_t n_findings;
+	dmar_finding *findings;        /* hive-wide findings sit on the first set */
+} dmar_control_set;
+
+typedef struct dmar_report {
+	dmar_hive_info hive;
+	int select_current;            /* \Select\Current, 0 when unreadable */
+	dmar_rules rules;              /* resolved: PRE_24H2, 24H2 or BOTH */
+	const char *rules_reason;      /* why those rules */
+	const char *os_build;          /* NULL when unknown */
+	size_t n_sets;
+	dmar_control_set *sets;
+	size_t n_warnings;
+	const char **warnings;         /* oddities that did not stop the scan */
+	const char *error;             /* what could not be read; NULL if all was */
+	struct dmar_arena *arena;      /* private */
+} dmar_report;
+
+/* Analyse a hive.  Returns 0 with a report, possibly with report->error set
+ * when parts could not be read (the rest is still reported); fails only
+ * when nothing could be analysed (e.g. the requested control set is
+ * absent). */
+DMAR_EXTERN int dmar_scan(dmar_report **out, dmar_hive *hive,
+                          const dmar_options *opts, dmar_error **err);
+DMAR_EXTERN void dmar_report_free(dmar_report *report);
+
+/* Helpers over a report. */
+DMAR_EXTERN unsigned dmar_report_generations(const dmar_report *report);
+DMAR_EXTERN size_t dmar_report_count_at_least(const dmar_report *report,
+                                              dmar_severity min);
+
+/* ---- Rule catalogue --------------------------------------------------------- */
+
+typedef struct dmar_rule_info {
+	const char *id;
+	dmar_severity severity;        /* default severity */
+	const char *summary;           /* when it fires */
+	int checked;                   /* this version evaluates it */
+} dmar_rule_info;
+
+DMAR_EXTERN const dmar_rule_info *dmar_rule_catalogue(size_t *count);
+
+/* FILETIME -> "2024-05-01T10:00:00Z" into buf (at least 21 bytes); returns
+ * buf, or NULL for 0 or out-of-range times. */
+DMAR_EXTERN const char *dmar_filetime_iso(uint64_t filetime, char *buf,
+                                          size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMARSCAN_H */

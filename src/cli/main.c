@@ -1,0 +1,149 @@
+/*
+ * main.c - the dmarscan tool: parse options, analyse each input with
+ * libdmarscan, hand the reports to the chosen writer, set the exit status.
+ *
+ * Exit status (stable): 0 no finding at or above --fail-on, 1 at least one,
+ * 2 usage error, 3 at least one input could not be analysed.  An input that
+ * fails is named on stderr in one line and still appears in the report
+ * with its error; the other inputs are analysed as usual.
+ */
+#include "config.h"
+
+#include <dmarscan.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "output.h"
+#include "term.h"
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+
+/* One line on stderr naming the input and the problem. */
+static void input_problem(const char *path, const char *message)
+{
+	char *p = term_safe(path);
+	char *m = term_safe(message);
+	fprintf(stderr, "dmarscan: %s: %s\n", p ? p : "?", m ? m : "?");
+	free(p);
+	free(m);
+}
+
+/* Evidence is never overwritten: refuse an output file that is an input. */
+static int output_is_input(const char *path, char **inputs, int n)
+{
+	struct stat out;
+	if (stat(path, &out) != 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct stat in;
+		if (stat(inputs[i], &in) == 0 && in.st_dev == out.st_dev &&
+		    in.st_ino == out.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+static FILE *open_output(const cli_options *o)
+{
+	if (o->output == NULL || strcmp(o->output, "-") == 0)
+		return stdout;
+	if (output_is_input(o->output, o->inputs, o->n_inputs)) {
+		fprintf(stderr, "dmarscan: refusing to write the report over an input: %s\n",
+		        o->output);
+		return NULL;
+	}
+	int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		fprintf(stderr, "dmarscan: cannot write %s: %s\n", o->output,
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+/* Analyse one input; returns the worst exit status it causes. */
+static int scan_input(output *out, const char *path)
+{
+	const cli_options *o = out->opts;
+	dmar_hive *hive = NULL;
+	dmar_report *report = NULL;
+	dmar_error *err = NULL;
+	if (dmar_hive_open(&hive, path, &err) != 0) {
+		const char *msg = err ? err->message : "cannot open";
+		input_problem(path, msg);
+		out->ops->failed(out, path, msg);
+		dmar_error_free(err);
+		return EXIT_INPUT;
+	}
+	if (dmar_scan(&report, hive, &o->scan, &err) != 0) {
+		const char *msg = err ? err->message : "analysis failed";
+		input_problem(path, msg);
+		out->ops->failed(out, path, msg);
+		dmar_error_free(err);
+		dmar_hive_free(hive);
+		return EXIT_INPUT;
+	}
+	out->ops->hive(out, report);
+	int status = EXIT_CLEAN;
+	if (report->error != NULL) {
+		input_problem(path, report->error);
+		status = EXIT_INPUT;
+	} else if (dmar_report_count_at_least(report, o->fail_on) > 0) {
+		status = EXIT_FINDINGS;
+	}
+	dmar_report_free(report);
+	dmar_hive_free(hive);
+	return status;
+}
+
+/* 3 outranks 1: a script must notice that an input was not analysed. */
+static int worse(int a, int b)
+{
+	if (a == EXIT_INPUT || b == EXIT_INPUT)
+		return EXIT_INPUT;
+	return a > b ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+	cli_options opts;
+	int rc = options_parse(argc, argv, &opts);
+	if (rc == OPTIONS_DONE)
+		return ferror(stdout) ? EXIT_USAGE : EXIT_CLEAN;
+	if (rc != OPTIONS_RUN)
+		return EXIT_USAGE;
+
+	FILE *f = open_output(&opts);
+	if (f == NULL)
+		return EXIT_USAGE;
+	output out = {
+		.ops = opts.format == FORMAT_JSON ? &output_json_ops : &output_text_ops,
+		.out = f,
+		.opts = &opts,
+		.color = opts.format == FORMAT_TEXT && f == stdout &&
+		         term_want_color(f, opts.color),
+	};
+	int status = EXIT_CLEAN;
+	out.ops->begin(&out);
+	for (int i = 0; i < opts.n_inputs; i++)
+		status = worse(status, scan_input(&out, opts.inputs[i]));
+	int write_failed = out.ops->end(&out) != 0;
+	if (fflush(f) != 0 || ferror(f))
+		write_failed = 1;
+	if (f != stdout && fclose(f) != 0)
+		write_failed = 1;
+	if (write_failed) {
+		fprintf(stderr, "dmarscan: writing the report failed: %s\n",
+		        strerror(errno));
+		return EXIT_INPUT;
+	}
+	return status;
+}

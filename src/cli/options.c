@@ -1,0 +1,236 @@
+/*
+ * options.c - parse the command line; --help, --version and --list-rules.
+ */
+#include "config.h"
+
+#include "options.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+
+static const char HELP[] =
+"Usage: dmarscan [OPTIONS] HIVE ...\n"
+"\n"
+"Audit the DMA-remapping (Kernel DMA Protection) posture of Windows machines\n"
+"from their SYSTEM registry hives, offline.  For every PCI device dmarscan\n"
+"reports the per-device 'DMA Management' values and the per-driver\n"
+"DmaRemappingCompatible values of its driver stack, predicts the\n"
+"DEVPKEY_Device_DmaRemappingPolicy Windows would compute under the rules\n"
+"before 24H2 and from 24H2 on (0 = not enforced, 1 = opted out, 2 = enforced),\n"
+"and raises findings with their evidence.  Inputs are opened read-only.\n"
+"\n"
+"What to read:\n"
+"      --control-set WHICH  current (default: the one Select\\Current names),\n"
+"                           all (every ControlSetNNN; adds DMAR-CONTROLSET-DRIFT)\n"
+"                           or a number N for ControlSet00N\n"
+"      --rules GEN          auto (default: both generations while the OS build\n"
+"                           is unknown), pre-24h2, 24h2 or both\n"
+"      --assume-external    treat devices of unknown exposure as external:\n"
+"                           conditional opt-ins then resolve to policy 2\n"
+"      --assume-internal    treat devices of unknown exposure as internal\n"
+"\n"
+"What to write:\n"
+"  -f, --format FORMAT      text (default) or json (schema \"dmarscan/1\")\n"
+"  -o, --output FILE        write the report to FILE instead of standard output\n"
+"                           (never one of the inputs)\n"
+"      --min-severity SEV   show findings of at least SEV: info (default), low,\n"
+"                           medium or high\n"
+"      --fail-on SEV        exit 1 when a finding of at least SEV is raised\n"
+"                           (default: high)\n"
+"      --no-color           no colour in text output (also: NO_COLOR=1)\n"
+"  -v, --verbose            text: list every finding, do not collapse repeats\n"
+"      --list-rules         print the rule catalogue and exit\n"
+"  -h, --help               print this help and exit\n"
+"  -V, --version            print versions and exit\n"
+"\n"
+"Exit status:\n"
+"  0  every input analysed, no finding at or above --fail-on\n"
+"  1  every input analysed, at least one finding at or above --fail-on\n"
+"  2  usage error\n"
+"  3  at least one input could not be analysed (the others are still reported)\n"
+"\n"
+"Examples:\n"
+"  dmarscan SYSTEM                          read the current control set\n"
+"  dmarscan --format json -o out.json SYSTEM other/SYSTEM\n"
+"  dmarscan --control-set all --rules 24h2 SYSTEM\n"
+"  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
+"\n"
+"A hive from a disk image is usually dirty (its newest changes sit in\n"
+"SYSTEM.LOG1/LOG2); dmarscan says so with the finding HIVE-DIRTY.\n";
+
+enum {
+	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
+	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES
+};
+
+static const struct option LONG_OPTIONS[] = {
+	{ "control-set", required_argument, NULL, OPT_CONTROL_SET },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "assume-external", no_argument, NULL, OPT_ASSUME_EXTERNAL },
+	{ "assume-internal", no_argument, NULL, OPT_ASSUME_INTERNAL },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "min-severity", required_argument, NULL, OPT_MIN_SEVERITY },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "dmarscan: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'dmarscan --help' for more information.\n");
+	return OPTIONS_USAGE;
+}
+
+static int parse_control_set(const char *arg, int *out)
+{
+	if (strcmp(arg, "current") == 0) {
+		*out = DMAR_CONTROL_SET_CURRENT;
+		return 0;
+	}
+	if (strcmp(arg, "all") == 0) {
+		*out = DMAR_CONTROL_SET_ALL;
+		return 0;
+	}
+	char *end = NULL;
+	long n = strtol(arg, &end, 10);
+	if (end == arg || *end != '\0' || n < 1 || n > 999)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int parse_rules(const char *arg, dmar_rules *out)
+{
+	static const struct { const char *name; dmar_rules value; } names[] = {
+		{ "auto", DMAR_RULES_AUTO }, { "pre-24h2", DMAR_RULES_PRE_24H2 },
+		{ "24h2", DMAR_RULES_24H2 }, { "both", DMAR_RULES_BOTH },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i].name) == 0) {
+			*out = names[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void print_version(void)
+{
+	printf("dmarscan %s\n", dmar_version());
+	printf("libregf %s\n", dmar_libregf_version());
+}
+
+static void print_rules(void)
+{
+	size_t n = 0;
+	const dmar_rule_info *rules = dmar_rule_catalogue(&n);
+	printf("%-30s %-8s %s\n", "RULE", "SEVERITY", "FIRES WHEN");
+	for (size_t i = 0; i < n; i++)
+		printf("%-30s %-8s %s%s\n", rules[i].id,
+		       dmar_severity_name(rules[i].severity), rules[i].summary,
+		       rules[i].checked ? "" : " [not checked by this version]");
+}
+
+/* Handle one option; returns OPTIONS_RUN to go on. */
+static int apply_option(int c, const char *arg, cli_options *o)
+{
+	switch (c) {
+	case OPT_CONTROL_SET:
+		if (parse_control_set(arg, &o->scan.control_set) != 0)
+			return usage_error("--control-set: '%s' is not current, all or "
+			                   "a number from 1 to 999", arg);
+		break;
+	case OPT_RULES:
+		if (parse_rules(arg, &o->scan.rules) != 0)
+			return usage_error("--rules: '%s' is not auto, pre-24h2, 24h2 or "
+			                   "both", arg);
+		break;
+	case OPT_ASSUME_EXTERNAL:
+	case OPT_ASSUME_INTERNAL: {
+		dmar_assume want = c == OPT_ASSUME_EXTERNAL ? DMAR_ASSUME_EXTERNAL
+		                                            : DMAR_ASSUME_INTERNAL;
+		if (o->scan.assume != DMAR_ASSUME_NOTHING && o->scan.assume != want)
+			return usage_error("%s", "--assume-external and --assume-internal "
+			                   "exclude each other");
+		o->scan.assume = want;
+		break;
+	}
+	case 'f':
+		if (strcmp(arg, "text") == 0)
+			o->format = FORMAT_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			o->format = FORMAT_JSON;
+		else
+			return usage_error("--format: '%s' is not text or json", arg);
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_MIN_SEVERITY:
+	case OPT_FAIL_ON:
+		if (dmar_severity_parse(arg, c == OPT_FAIL_ON ? &o->fail_on
+		                                               : &o->min_severity) != 0)
+			return usage_error("severity '%s' is not info, low, medium or "
+			                   "high", arg);
+		break;
+	case OPT_NO_COLOR:
+		o->color = 0;
+		break;
+	case 'v':
+		o->verbose = 1;
+		break;
+	case OPT_LIST_RULES:
+		print_rules();
+		return OPTIONS_DONE;
+	case 'h':
+		fputs(HELP, stdout);
+		return OPTIONS_DONE;
+	case 'V':
+		print_version();
+		return OPTIONS_DONE;
+	default:
+		fprintf(stderr, "Try 'dmarscan --help' for more information.\n");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_RUN;
+}
+
+int options_parse(int argc, char **argv, cli_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	dmar_options_init(&o->scan);
+	o->format = FORMAT_TEXT;
+	o->min_severity = DMAR_SEV_INFO;
+	o->fail_on = DMAR_SEV_HIGH;
+	o->color = -1;
+	opterr = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "f:o:vhV", LONG_OPTIONS, NULL)) != -1) {
+		int rc = apply_option(c, optarg, o);
+		if (rc != OPTIONS_RUN)
+			return rc;
+	}
+	o->inputs = argv + optind;
+	o->n_inputs = argc - optind;
+	if (o->n_inputs == 0)
+		return usage_error("%s", "no hive given");
+	return OPTIONS_RUN;
+}

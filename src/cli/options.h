@@ -1,0 +1,32 @@
+/*
+ * options.h - the dmarscan command line (stable: users script against it).
+ */
+#ifndef DMAR_OPTIONS_H
+#define DMAR_OPTIONS_H
+
+#include <dmarscan.h>
+#include <stdio.h>
+
+typedef enum out_format { FORMAT_TEXT, FORMAT_JSON } out_format;
+
+typedef struct cli_options {
+	dmar_options scan;
+	out_format format;
+	const char *output;          /* -o FILE, NULL for stdout */
+	dmar_severity min_severity;  /* what is shown */
+	dmar_severity fail_on;       /* what makes the exit status 1 */
+	int color;                   /* -1 auto, 0 never, 1 always */
+	int verbose;                 /* text: every finding, no collapsing */
+	char **inputs;
+	int n_inputs;
+} cli_options;
+
+enum {
+	OPTIONS_RUN = 0,     /* go on and scan */
+	OPTIONS_DONE = 1,    /* --help, --version, --list-rules printed */
+	OPTIONS_USAGE = 2    /* usage error, message printed */
+};
+
+int options_parse(int argc, char **argv, cli_options *out);
+
+#endif /* DMAR_OPTIONS_H */

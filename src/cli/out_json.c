@@ -1,0 +1,322 @@
+/*
+ * out_json.c - the JSON report, schema "dmarscan/1" (stable contract).
+ *
+ * One document per run: {"schema", "tool", "hives": [...]}.  Each element of
+ * "hives" is one hive seen through one control set (with --control-set all
+ * a hive gives one element per set, the current one first).  Hives are
+ * written as they are analysed; jansson builds one hive at a time.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "text.h"
+
+typedef struct json_state {
+	int count;          /* hive elements written */
+} json_state;
+
+/* Strings from the library are valid UTF-8; paths from the command line
+ * may not be, so everything is checked and repaired on the way in. */
+static json_t *jstr(const char *s)
+{
+	if (s == NULL)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j != NULL)
+		return j;
+	dmar_arena *a = arena_new();
+	char *fixed = a ? text_sanitize_utf8(a, s, strlen(s)) : NULL;
+	j = fixed ? json_string(fixed) : json_string("");
+	arena_free(a);
+	return j;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return (s == NULL || s[0] == '\0') ? json_null() : jstr(s);
+}
+
+static json_t *jtime(uint64_t filetime)
+{
+	char buf[32];
+	const char *iso = dmar_filetime_iso(filetime, buf, sizeof(buf));
+	return iso ? json_string(iso) : json_null();
+}
+
+static json_t *jdword_or_null(const dmar_value *v)
+{
+	return v->is_dword ? json_integer(v->dword) : json_null();
+}
+
+static json_t *jgens(unsigned mask)
+{
+	json_t *a = json_array();
+	for (int g = 0; g < DMAR_GEN_COUNT; g++)
+		if (mask & DMAR_GEN_BIT(g))
+			json_array_append_new(a, json_string(dmar_generation_name((dmar_generation)g)));
+	return a;
+}
+
+static json_t *jstrings(const char *const *items, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, jstr(items[i]));
+	return a;
+}
+
+/* A policy value in full, for evidence: type, size, data, validity. */
+static json_t *jvalue(const dmar_value *v)
+{
+	if (!v->present)
+		return json_null();
+	const char *type = dmar_reg_type_name(v->type);
+	return json_pack("{s:o, s:o, s:I, s:o, s:b, s:o}",
+	                 "path", jstr(v->path),
+	                 "type", type ? json_string(type) : json_integer(v->type),
+	                 "size", (json_int_t)v->size,
+	                 "data", jstr(v->display),
+	                 "valid", v->valid,
+	                 "number", jdword_or_null(v));
+}
+
+static json_t *jdma_management(const dmar_dma_management *m)
+{
+	if (!m->present)
+		return json_null();
+	int valid = !DMAR_VALUE_IGNORED(&m->remapping_supported) &&
+	            !DMAR_VALUE_IGNORED(&m->remapping_flags);
+	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o}",
+	                 "remapping_supported", jdword_or_null(&m->remapping_supported),
+	                 "remapping_flags", jdword_or_null(&m->remapping_flags),
+	                 "valid", valid,
+	                 "last_written", jtime(m->last_written),
+	                 "key_path", jstr(m->key_path),
+	                 "remapping_supported_value", jvalue(&m->remapping_supported),
+	                 "remapping_flags_value", jvalue(&m->remapping_flags));
+}
+
+static json_t *jstack_entry(const dmar_stack_entry *e)
+{
+	const dmar_driver *d = e->driver;
+	return json_pack("{s:o, s:s, s:o, s:b, s:s, s:b, s:b, s:o, s:o}",
+	                 "name", jstr(d->name),
+	                 "role", dmar_role_name(e->role),
+	                 "dma_remapping_compatible", jdword_or_null(&d->compatible),
+	                 "valid", !DMAR_VALUE_IGNORED(&d->compatible),
+	                 "level", dmar_level_name(d->level),
+	                 "verified", d->verified,
+	                 "service_key", d->service_present,
+	                 "source", jstr(e->source),
+	                 "value", jvalue(&d->compatible));
+}
+
+static json_t *jprediction(const dmar_device *d)
+{
+	const dmar_prediction *pre = &d->prediction[DMAR_GEN_PRE_24H2];
+	const dmar_prediction *now = &d->prediction[DMAR_GEN_24H2];
+	return json_pack("{s:i, s:i, s:{s:i, s:i}, s:{s:i, s:i}, s:{s:s, s:s}}",
+	                 "pre_24h2", pre->policy, "24h2", now->policy,
+	                 "if_internal", "pre_24h2", pre->if_internal,
+	                 "24h2", now->if_internal,
+	                 "if_external", "pre_24h2", pre->if_external,
+	                 "24h2", now->if_external,
+	                 "decided_by", "pre_24h2", "drivers",
+	                 "24h2", now->decided_by_device ? "device" : "drivers");
+}
+
+static json_t *jexposure(const dmar_device *d)
+{
+	const dmar_exposure *x = &d->exposure;
+	const char *assumed = x->assumed == DMAR_ASSUME_EXTERNAL ? "external"
+	                    : x->assumed == DMAR_ASSUME_INTERNAL ? "internal" : NULL;
+	return json_pack("{s:s, s:o, s:o}",
+	                 "verdict", dmar_exposure_name(x->verdict),
+	                 "evidence", jstrings(x->evidence, x->n_evidence),
+	                 "assumed", assumed ? json_string(assumed) : json_null());
+}
+
+static json_t *jdevice(const dmar_device *d)
+{
+	json_t *drivers = json_array();
+	for (size_t i = 0; i < d->n_stack; i++)
+		json_array_append_new(drivers, jstack_entry(&d->stack[i]));
+	json_t *o = json_object();
+	json_object_set_new(o, "instance_id", jstr(d->instance_id));
+	json_object_set_new(o, "vendor_id", jstr_or_null(d->vendor_id));
+	json_object_set_new(o, "device_id", jstr_or_null(d->device_id));
+	json_object_set_new(o, "subsystem_id", jstr_or_null(d->subsystem_id));
+	json_object_set_new(o, "subsystem_vendor_id", jstr_or_null(d->subsystem_vendor_id));
+	json_object_set_new(o, "revision", jstr_or_null(d->revision));
+	json_object_set_new(o, "class_code", jstr_or_null(d->class_code));
+	json_object_set_new(o, "description", jstr(d->description));
+	json_object_set_new(o, "service", jstr(d->service));
+	json_object_set_new(o, "class_guid", jstr(d->class_guid));
+	json_object_set_new(o, "class_name", jstr(d->class_name));
+	json_object_set_new(o, "driver_key", jstr(d->driver_key));
+	json_object_set_new(o, "location", jstr(d->location));
+	json_object_set_new(o, "container_id", jstr(d->container_id));
+	json_object_set_new(o, "capabilities", d->has_capabilities
+	                    ? json_integer(d->capabilities) : json_null());
+	json_object_set_new(o, "is_display", json_boolean(d->is_display));
+	json_object_set_new(o, "key_path", jstr(d->key_path));
+	json_object_set_new(o, "last_written", jtime(d->last_written));
+	json_object_set_new(o, "dma_management", jdma_management(&d->dma));
+	json_object_set_new(o, "drivers", drivers);
+	json_object_set_new(o, "dma_verification", json_boolean(d->verified));
+	json_object_set_new(o, "dma_remapping_policy", jprediction(d));
+	json_object_set_new(o, "exposure", jexposure(d));
+	json_object_set_new(o, "parent", jstr(d->parent));
+	json_object_set_new(o, "timestamps",
+	                    json_pack("{s:o, s:o, s:o}",
+	                              "first_install", jtime(d->first_install),
+	                              "last_arrival", jtime(d->last_arrival),
+	                              "last_removal", jtime(d->last_removal)));
+	return o;
+}
+
+static json_t *jdriver(const dmar_driver *d)
+{
+	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:b, s:o, s:I, s:o, s:o, s:o, s:o}",
+	                 "name", jstr(d->name),
+	                 "service_key", d->service_present,
+	                 "dma_remapping_compatible", jdword_or_null(&d->compatible),
+	                 "valid", json_boolean(!DMAR_VALUE_IGNORED(&d->compatible)),
+	                 "level", dmar_level_name(d->level),
+	                 "verified", d->verified,
+	                 "image", jstr(d->image_name),
+	                 "pci_devices", (json_int_t)d->n_devices,
+	                 "parameters_last_written", jtime(d->parameters_last_written),
+	                 "value", jvalue(&d->compatible),
+	                 "selfhost", jvalue(&d->compatible_selfhost),
+	                 "on_hiber_path", jvalue(&d->on_hiber_path));
+}
+
+static json_t *jfinding(const dmar_finding *f)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+	                 "rule", f->rule,
+	                 "severity", dmar_severity_name(f->severity),
+	                 "instance_id", jstr(f->instance_id),
+	                 "message", jstr(f->message),
+	                 "evidence", jstrings(f->evidence, f->n_evidence),
+	                 "generations", jgens(f->generations));
+}
+
+static const char *rules_name(dmar_rules r)
+{
+	switch (r) {
+	case DMAR_RULES_PRE_24H2: return "pre-24h2";
+	case DMAR_RULES_24H2: return "24h2";
+	default: return "both";
+	}
+}
+
+/* The fields every hive element has, for an input that may have failed. */
+static json_t *jhive_head(const char *path, const dmar_hive_info *h)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "path", jstr(path));
+	json_object_set_new(o, "sha256", h ? jstr(h->sha256) : json_null());
+	json_object_set_new(o, "size", h ? json_integer((json_int_t)h->size)
+	                                 : json_null());
+	json_object_set_new(o, "dirty", h ? json_boolean(h->dirty) : json_null());
+	json_object_set_new(o, "sequence", h
+	                    ? json_pack("{s:I, s:I}",
+	                                "primary", (json_int_t)h->seq_primary,
+	                                "secondary", (json_int_t)h->seq_secondary)
+	                    : json_null());
+	json_object_set_new(o, "logs_applied", json_array());
+	json_object_set_new(o, "recovered_pages", json_integer(0));
+	return o;
+}
+
+static void write_element(output *o, json_t *elem)
+{
+	json_state *st = o->state;
+	fputs(st->count++ ? ",\n" : "\n", o->out);
+	json_dumpf(elem, o->out, JSON_INDENT(2));
+	json_decref(elem);
+}
+
+static json_t *jfindings(const output *o, const dmar_control_set *set)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
+		if (set->findings[i].severity >= o->opts->min_severity)
+			json_array_append_new(a, jfinding(&set->findings[i]));
+	return a;
+}
+
+static json_t *jset(const output *o, const dmar_report *r,
+                    const dmar_control_set *set)
+{
+	json_t *e = jhive_head(r->hive.path, &r->hive);
+	json_object_set_new(e, "control_set", set ? jstr(set->name) : json_null());
+	json_object_set_new(e, "current", json_boolean(set && set->is_current));
+	json_object_set_new(e, "select_current", r->select_current
+	                    ? json_integer(r->select_current) : json_null());
+	json_object_set_new(e, "os_build", jstr(r->os_build));
+	json_object_set_new(e, "rules", json_string(rules_name(r->rules)));
+	json_object_set_new(e, "rules_reason", jstr(r->rules_reason));
+	json_t *devices = json_array(), *drivers = json_array();
+	for (size_t i = 0; set != NULL && i < set->n_devices; i++)
+		json_array_append_new(devices, jdevice(&set->devices[i]));
+	for (size_t i = 0; set != NULL && i < set->n_drivers; i++)
+		json_array_append_new(drivers, jdriver(&set->drivers[i]));
+	json_object_set_new(e, "devices", devices);
+	json_object_set_new(e, "drivers", drivers);
+	json_object_set_new(e, "verifier", set == NULL ? json_null()
+	    : json_pack("{s:o, s:o, s:b}",
+	                "verify_driver_level", jvalue(&set->verifier.level),
+	                "verify_drivers", jstr(set->verifier.drivers),
+	                "dma_checking", set->verifier.dma_checking));
+	json_object_set_new(e, "findings", jfindings(o, set));
+	json_object_set_new(e, "warnings", jstrings(r->warnings, r->n_warnings));
+	json_object_set_new(e, "error", jstr(r->error));
+	return e;
+}
+
+static void json_begin(output *o)
+{
+	o->state = calloc(1, sizeof(json_state));
+	json_t *tool = json_pack("{s:s, s:s}", "name", "dmarscan",
+	                         "version", dmar_version());
+	char *t = json_dumps(tool, JSON_COMPACT);
+	fprintf(o->out, "{\"schema\": \"dmarscan/1\", \"tool\": %s, \"hives\": [",
+	        t ? t : "null");
+	free(t);
+	json_decref(tool);
+}
+
+static void json_hive(output *o, const dmar_report *r)
+{
+	if (r->n_sets == 0)
+		write_element(o, jset(o, r, NULL));
+	for (size_t i = 0; i < r->n_sets; i++)
+		write_element(o, jset(o, r, &r->sets[i]));
+}
+
+static void json_failed(output *o, const char *path, const char *message)
+{
+	json_t *e = jhive_head(path, NULL);
+	json_object_set_new(e, "control_set", json_null());
+	json_object_set_new(e, "devices", json_array());
+	json_object_set_new(e, "findings", json_array());
+	json_object_set_new(e, "error", jstr(message));
+	write_element(o, e);
+}
+
+static int json_end(output *o)
+{
+	fputs("\n]}\n", o->out);
+	free(o->state);
+	o->state = NULL;
+	return 0;
+}
+
+const output_ops output_json_ops = { json_begin, json_hive, json_failed, json_end };

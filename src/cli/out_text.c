@@ -1,0 +1,439 @@
+/*
+ * out_text.c - the report a person reads: a hive summary, a device table
+ * with both predictions and flags, then the findings grouped by severity.
+ *
+ * Every string that comes from a hive (or a path) is printed through
+ * term_safe(), so control characters show as \xNN instead of acting on the
+ * terminal.  Colour only when term_want_color() says so.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "term.h"
+
+#define COLLAPSE_AFTER 3      /* info findings of one rule shown in full */
+#define DESC_MIN 24
+#define DESC_MAX 44
+
+typedef struct text_state {
+	int hives, failed;
+	size_t by_severity[4];
+	int columns;
+} text_state;
+
+/* Flag letters: one per rule that fired on the device, in this order. */
+static const struct { const char *rule; char flag; const char *meaning; } FLAGS[] = {
+	{ "DMAR-OPTOUT-EXTERNAL", 'X', "opted out on an external port" },
+	{ "DMAR-FILTER-OPTOUT", 'F', "a filter driver opts out" },
+	{ "DMAR-OPTOUT", 'O', "opted out" },
+	{ "DMAR-UNPROTECTED-EXTERNAL", 'U', "external, not protected" },
+	{ "DMAR-INVALID-VALUE", 'I', "invalid value, ignored by Windows" },
+	{ "DMAR-DEVICE-OVERRIDES-DRIVER", 'D', "24H2 device value overrides drivers" },
+	{ "DMAR-CONTROLSET-DRIFT", 'R', "values drift between control sets" },
+	{ "DMAR-GRAPHICS-OPTIN", 'G', "display adapter opts in" },
+	{ "DMAR-CONDITIONAL", 'c', "conditional: depends on exposure" },
+};
+#define N_FLAGS (sizeof(FLAGS) / sizeof(FLAGS[0]))
+
+static const char *sgr(const output *o, term_color c)
+{
+	return term_sgr(o->color, c);
+}
+
+static term_color severity_color(dmar_severity s)
+{
+	switch (s) {
+	case DMAR_SEV_HIGH: return TC_RED;
+	case DMAR_SEV_MEDIUM: return TC_YELLOW;
+	case DMAR_SEV_LOW: return TC_CYAN;
+	default: return TC_DIM;
+	}
+}
+
+static void put_safe(output *o, const char *s)
+{
+	char *safe = term_safe(s);
+	fputs(safe ? safe : "?", o->out);
+	free(safe);
+}
+
+/* Escaped, clipped to 'width' columns, padded when pad is set. */
+static void put_cell(output *o, const char *s, size_t width, int pad)
+{
+	char *safe = term_safe(s ? s : "");
+	char *cut = safe ? term_clip(safe, width) : NULL;
+	const char *shown = cut ? cut : "?";
+	fputs(shown, o->out);
+	if (pad)
+		for (size_t w = term_width(shown); w < width; w++)
+			fputc(' ', o->out);
+	free(cut);
+	free(safe);
+}
+
+static char *size_with_commas(uint64_t n, char *buf, size_t size)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < len && o + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- Hive summary ------------------------------------------------------------ */
+
+static const char *rules_words(dmar_rules r)
+{
+	switch (r) {
+	case DMAR_RULES_PRE_24H2: return "pre-24H2";
+	case DMAR_RULES_24H2: return "24H2";
+	default: return "pre-24H2 and 24H2";
+	}
+}
+
+static void summary_line(output *o, const char *label)
+{
+	fprintf(o->out, "  %s%-9s%s ", sgr(o, TC_DIM), label, sgr(o, TC_RESET));
+}
+
+static void print_state(output *o, const dmar_hive_info *h)
+{
+	summary_line(o, "state");
+	if (h->dirty)
+		fprintf(o->out, "%sDIRTY%s  sequence numbers %u and %u differ; "
+		        "transaction logs not applied\n", sgr(o, TC_YELLOW),
+		        sgr(o, TC_RESET), h->seq_primary, h->seq_secondary);
+	else
+		fprintf(o->out, "clean (sequence number %u)\n", h->seq_primary);
+}
+
+static size_t count_directives(const dmar_control_set *s, size_t *devices)
+{
+	size_t drivers = 0;
+	*devices = 0;
+	for (size_t i = 0; i < s->n_drivers; i++)
+		drivers += s->drivers[i].compatible.present;
+	for (size_t i = 0; i < s->n_devices; i++)
+		*devices += s->devices[i].dma.present;
+	return drivers;
+}
+
+static void print_summary(output *o, const dmar_report *r,
+                          const dmar_control_set *s)
+{
+	char size[40];
+	fprintf(o->out, "\n%s", sgr(o, TC_BOLD));
+	put_safe(o, r->hive.path);
+	if (s != NULL)
+		fprintf(o->out, "  %s%s", s->name, s->is_current ? " (current)" : "");
+	fprintf(o->out, "%s\n", sgr(o, TC_RESET));
+	summary_line(o, "sha256");
+	fprintf(o->out, "%s  %s bytes\n", r->hive.sha256,
+	        size_with_commas(r->hive.size, size, sizeof(size)));
+	print_state(o, &r->hive);
+	summary_line(o, "control");
+	if (s != NULL)
+		fprintf(o->out, "%s; Select\\Current = %d\n", s->name, r->select_current);
+	else
+		fprintf(o->out, "none analysed\n");
+	summary_line(o, "rules");
+	fprintf(o->out, "%s (%s)\n", rules_words(r->rules), r->rules_reason);
+	if (s == NULL)
+		return;
+	size_t dev_directives = 0;
+	size_t drv_directives = count_directives(s, &dev_directives);
+	summary_line(o, "devices");
+	fprintf(o->out, "%zu PCI device%s; %zu driver%s with a DmaRemappingCompatible "
+	        "value; %zu device%s with DMA Management\n", s->n_devices,
+	        s->n_devices == 1 ? "" : "s", drv_directives,
+	        drv_directives == 1 ? "" : "s", dev_directives,
+	        dev_directives == 1 ? "" : "s");
+	summary_line(o, "verifier");
+	if (s->verifier.dma_checking)
+		fprintf(o->out, "DMA checking on for \"%s\"\n",
+		        s->verifier.drivers ? s->verifier.drivers : "");
+	else
+		fprintf(o->out, "DMA checking off\n");
+}
+
+/* ---- Device table ------------------------------------------------------------ */
+
+static void device_flags(const dmar_control_set *s, const dmar_device *d,
+                         char *out, unsigned *used)
+{
+	size_t n = 0;
+	for (size_t f = 0; f < N_FLAGS; f++) {
+		for (size_t i = 0; i < s->n_findings; i++) {
+			const dmar_finding *fi = &s->findings[i];
+			if (fi->instance_id != NULL &&
+			    strcmp(fi->instance_id, d->instance_id) == 0 &&
+			    strcmp(fi->rule, FLAGS[f].rule) == 0) {
+				out[n++] = FLAGS[f].flag;
+				*used |= 1u << f;
+				break;
+			}
+		}
+	}
+	out[n] = '\0';
+}
+
+static const char *role_prefix(dmar_role r)
+{
+	switch (r) {
+	case DMAR_ROLE_LOWER_FILTER: return "lf:";
+	case DMAR_ROLE_CLASS_LOWER_FILTER: return "clf:";
+	case DMAR_ROLE_UPPER_FILTER: return "uf:";
+	case DMAR_ROLE_CLASS_UPPER_FILTER: return "cuf:";
+	default: return "";
+	}
+}
+
+static void print_stack(output *o, const dmar_device *d)
+{
+	if (d->n_stack == 0)
+		fprintf(o->out, "%s(no driver)%s", sgr(o, TC_DIM), sgr(o, TC_RESET));
+	for (size_t i = 0; i < d->n_stack; i++) {
+		const dmar_stack_entry *e = &d->stack[i];
+		const dmar_value *v = &e->driver->compatible;
+		fprintf(o->out, "%s%s", i ? " " : "", role_prefix(e->role));
+		put_safe(o, e->driver->name);
+		if (v->is_dword)
+			fprintf(o->out, "=%u", v->dword);
+		else if (v->present)
+			fprintf(o->out, "=%s", dmar_reg_type_name(v->type)
+			        ? dmar_reg_type_name(v->type) : "?");
+		if (DMAR_VALUE_IGNORED(v))
+			fputc('!', o->out);
+	}
+	if (d->dma.present) {
+		const dmar_value *sup = &d->dma.remapping_supported;
+		fprintf(o->out, " dev:");
+		if (sup->is_dword)
+			fprintf(o->out, "%u", sup->dword);
+		else
+			fprintf(o->out, "%s", sup->present ? "?" : "-");
+		if (d->dma.remapping_flags.is_dword)
+			fprintf(o->out, "/f%u", d->dma.remapping_flags.dword);
+		if (DMAR_VALUE_IGNORED(sup) || DMAR_VALUE_IGNORED(&d->dma.remapping_flags))
+			fputc('!', o->out);
+	}
+}
+
+static void print_policy(output *o, int policy)
+{
+	term_color c = policy == DMAR_POLICY_OPTED_OUT ? TC_RED
+	             : policy == DMAR_POLICY_ENFORCED ? TC_GREEN : TC_RESET;
+	fprintf(o->out, "%s%d%s", sgr(o, c), policy, sgr(o, TC_RESET));
+}
+
+static size_t desc_width(const output *o)
+{
+	const text_state *st = o->state;
+	if (st->columns <= 0)
+		return DESC_MAX;
+	long w = st->columns - 70;
+	return w < DESC_MIN ? DESC_MIN : w > DESC_MAX ? DESC_MAX : (size_t)w;
+}
+
+static void print_legend(output *o, unsigned used)
+{
+	fprintf(o->out, "  %spolicy: 0 not enforced, 1 opted out, 2 enforced; "
+	        "stack: lf/uf device filters, clf/cuf class filters, =N "
+	        "DmaRemappingCompatible, dev:N/fN DMA Management, ! ignored value",
+	        sgr(o, TC_DIM));
+	for (size_t f = 0; f < N_FLAGS; f++)
+		if (used & (1u << f))
+			fprintf(o->out, "%s%c %s", f ? "; " : "\n  flags: ", FLAGS[f].flag,
+			        FLAGS[f].meaning);
+	fprintf(o->out, "%s\n", sgr(o, TC_RESET));
+}
+
+static void print_devices(output *o, const dmar_control_set *s)
+{
+	size_t dw = desc_width(o);
+	unsigned used = 0;
+	if (s->n_devices == 0) {
+		fprintf(o->out, "\n  no PCI devices recorded\n");
+		return;
+	}
+	fprintf(o->out, "\n  %sPRE 24H2 FLAGS ID         CLASS  %-*s DRIVER STACK%s\n",
+	        sgr(o, TC_BOLD), (int)dw, "DEVICE", sgr(o, TC_RESET));
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const dmar_device *d = &s->devices[i];
+		char flags[N_FLAGS + 1], id[16];
+		device_flags(s, d, flags, &used);
+		snprintf(id, sizeof(id), "%s:%s", d->vendor_id[0] ? d->vendor_id : "????",
+		         d->device_id[0] ? d->device_id : "????");
+		fprintf(o->out, "   ");
+		print_policy(o, d->prediction[DMAR_GEN_PRE_24H2].policy);
+		fprintf(o->out, "   ");
+		print_policy(o, d->prediction[DMAR_GEN_24H2].policy);
+		fprintf(o->out, "   %s%-5s%s %-10s %-6s ", sgr(o, TC_YELLOW), flags,
+		        sgr(o, TC_RESET), id, d->class_code[0] ? d->class_code : "-");
+		put_cell(o, d->description ? d->description : d->instance_id, dw, 1);
+		fputc(' ', o->out);
+		print_stack(o, d);
+		fputc('\n', o->out);
+	}
+	print_legend(o, used);
+}
+
+/* ---- Findings ------------------------------------------------------------------ */
+
+static void print_finding(output *o, const dmar_finding *f, int show_label)
+{
+	term_color c = severity_color(f->severity);
+	if (show_label)
+		fprintf(o->out, "\n  %s%-7s%s", sgr(o, c), dmar_severity_name(f->severity),
+		        sgr(o, TC_RESET));
+	else
+		fprintf(o->out, "\n  %-7s", "");
+	fprintf(o->out, " %s%s%s", sgr(o, TC_BOLD), f->rule, sgr(o, TC_RESET));
+	if (f->instance_id != NULL) {
+		fputs("  ", o->out);
+		put_safe(o, f->instance_id);
+	}
+	fprintf(o->out, "\n          ");
+	put_safe(o, f->message);
+	fputc('\n', o->out);
+	for (size_t i = 0; i < f->n_evidence; i++) {
+		fprintf(o->out, "          %s- ", sgr(o, TC_DIM));
+		put_safe(o, f->evidence[i]);
+		fprintf(o->out, "%s\n", sgr(o, TC_RESET));
+	}
+}
+
+static size_t count_rule(const dmar_control_set *s, const char *rule, size_t from)
+{
+	size_t n = 0;
+	for (size_t i = from; i < s->n_findings; i++)
+		n += strcmp(s->findings[i].rule, rule) == 0;
+	return n;
+}
+
+static void print_findings(output *o, const dmar_control_set *s)
+{
+	text_state *st = o->state;
+	size_t shown[4] = { 0 }, total = 0;
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const dmar_finding *f = &s->findings[i];
+		st->by_severity[f->severity]++;
+		if (f->severity >= o->opts->min_severity) {
+			shown[f->severity]++;
+			total++;
+		}
+	}
+	fprintf(o->out, "\n  %sFINDINGS%s  %zu high, %zu medium, %zu low, %zu info\n",
+	        sgr(o, TC_BOLD), sgr(o, TC_RESET), shown[DMAR_SEV_HIGH],
+	        shown[DMAR_SEV_MEDIUM], shown[DMAR_SEV_LOW], shown[DMAR_SEV_INFO]);
+	if (total == 0)
+		fprintf(o->out, "  none at or above %s\n",
+		        dmar_severity_name(o->opts->min_severity));
+	int last_sev = -1;
+	const char *last_rule = NULL;
+	size_t of_rule = 0;
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const dmar_finding *f = &s->findings[i];
+		if (f->severity < o->opts->min_severity)
+			continue;
+		of_rule = (last_rule && strcmp(last_rule, f->rule) == 0) ? of_rule + 1 : 0;
+		last_rule = f->rule;
+		if (!o->opts->verbose && f->severity == DMAR_SEV_INFO &&
+		    of_rule >= COLLAPSE_AFTER) {
+			if (of_rule == COLLAPSE_AFTER)
+				fprintf(o->out, "\n          %s... and %zu more %s findings "
+				        "(-v or --format json lists all)%s\n", sgr(o, TC_DIM),
+				        count_rule(s, f->rule, i), f->rule, sgr(o, TC_RESET));
+			continue;
+		}
+		print_finding(o, f, (int)f->severity != last_sev);
+		last_sev = (int)f->severity;
+	}
+}
+
+static void print_notes(output *o, const dmar_report *r)
+{
+	if (r->error != NULL) {
+		fprintf(o->out, "\n  %sERROR%s   ", sgr(o, TC_RED), sgr(o, TC_RESET));
+		put_safe(o, r->error);
+		fputc('\n', o->out);
+	}
+	for (size_t i = 0; i < r->n_warnings; i++) {
+		fprintf(o->out, "%s", i ? "" : "\n");
+		fprintf(o->out, "  %snote%s    ", sgr(o, TC_DIM), sgr(o, TC_RESET));
+		put_safe(o, r->warnings[i]);
+		fputc('\n', o->out);
+	}
+}
+
+/* ---- Writer calls -------------------------------------------------------------- */
+
+/* Used if even the small allocation of the state fails. */
+static text_state text_fallback;
+
+static void text_begin(output *o)
+{
+	text_state *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		st = &text_fallback;
+	st->columns = term_columns(o->out);
+	o->state = st;
+	fprintf(o->out, "%sdmarscan %s%s - DMA-remapping audit of Windows registry "
+	        "hives\n", sgr(o, TC_BOLD), dmar_version(), sgr(o, TC_RESET));
+}
+
+static void text_hive(output *o, const dmar_report *r)
+{
+	text_state *st = o->state;
+	st->hives++;
+	if (r->n_sets == 0) {
+		print_summary(o, r, NULL);
+		print_notes(o, r);
+		return;
+	}
+	for (size_t i = 0; i < r->n_sets; i++) {
+		print_summary(o, r, &r->sets[i]);
+		print_devices(o, &r->sets[i]);
+		print_findings(o, &r->sets[i]);
+	}
+	print_notes(o, r);
+}
+
+static void text_failed(output *o, const char *path, const char *message)
+{
+	text_state *st = o->state;
+	st->hives++;
+	st->failed++;
+	fprintf(o->out, "\n%s", sgr(o, TC_BOLD));
+	put_safe(o, path);
+	fprintf(o->out, "%s\n  %sERROR%s   ", sgr(o, TC_RESET), sgr(o, TC_RED),
+	        sgr(o, TC_RESET));
+	put_safe(o, message);
+	fputc('\n', o->out);
+}
+
+static int text_end(output *o)
+{
+	text_state *st = o->state;
+	if (st->hives > 1)
+		fprintf(o->out, "\n%sRUN%s  %d input%s, %d could not be analysed; "
+		        "findings: %zu high, %zu medium, %zu low, %zu info\n",
+		        sgr(o, TC_BOLD), sgr(o, TC_RESET), st->hives,
+		        st->hives == 1 ? "" : "s", st->failed,
+		        st->by_severity[DMAR_SEV_HIGH], st->by_severity[DMAR_SEV_MEDIUM],
+		        st->by_severity[DMAR_SEV_LOW], st->by_severity[DMAR_SEV_INFO]);
+	if (st != &text_fallback)
+		free(st);
+	o->state = NULL;
+	return 0;
+}
+
+const output_ops output_text_ops = { text_begin, text_hive, text_failed, text_end };

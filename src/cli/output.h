@@ -1,0 +1,37 @@
+/*
+ * output.h - the report writers.  One file per format implements these
+ * calls; main.c drives them input by input, so output streams: a hive is
+ * written as soon as it is analysed.
+ */
+#ifndef DMAR_OUTPUT_H
+#define DMAR_OUTPUT_H
+
+#include <dmarscan.h>
+#include <stdio.h>
+
+#include "options.h"
+
+typedef struct output output;
+
+typedef struct output_ops {
+	void (*begin)(output *o);
+	/* An analysed hive; report->error may say what could not be read. */
+	void (*hive)(output *o, const dmar_report *report);
+	/* An input that could not be opened as a hive at all. */
+	void (*failed)(output *o, const char *path, const char *message);
+	/* Returns 0, or -1 when writing failed. */
+	int (*end)(output *o);
+} output_ops;
+
+struct output {
+	const output_ops *ops;
+	FILE *out;
+	const cli_options *opts;
+	int color;
+	void *state;
+};
+
+extern const output_ops output_text_ops;
+extern const output_ops output_json_ops;
+
+#endif /* DMAR_OUTPUT_H */

@@ -1,0 +1,642 @@
+/*
+ * hive.c - load a hive read-only, check its base block, parse it with libregf.
+ *
+ * The file is read (not mapped: an I/O error on a damaged image must come
+ * back as an error, not as SIGBUS) into one buffer, hashed, checked, and
+ * handed to libregf through a libbfio memory range.  The evidence file is
+ * opened O_RDONLY and never written.
+ */
+#include "config.h"
+
+#include "hive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libbfio.h>
+#include <libregf.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "text.h"
+
+#define BASE_BLOCK_SIZE 4096u
+/* A hive's bins are addressed with 32-bit offsets. */
+#define HIVE_MAX_FILE_SIZE ((uint64_t)UINT32_MAX + BASE_BLOCK_SIZE)
+/* Buffers from this size on come from mmap(MAP_POPULATE): one system call
+ * faults all pages in, instead of one fault per page while reading. */
+#define POPULATE_THRESHOLD (1024u * 1024u)
+
+struct dmar_hive {
+	dmar_hive_info info;
+	char *path;
+	char embedded_name[80];
+	uint8_t *data;
+	size_t size;
+	int data_mapped;
+	libbfio_handle_t *bfio;
+	libregf_file_t *regf;
+	char last_error[512];
+};
+
+struct hkey {
+	dmar_hive *hive;
+	libregf_key_t *key;
+	char *name;
+};
+
+/* ---- Errors ---------------------------------------------------------------- */
+
+/* libregf's backtrace starts with the root cause:
+ * "libregf_x: unable to retrieve hive bin at offset: 1866536 (0x001c7b28)."
+ * Keep that first line without the function name and the final dot. */
+static void regf_error_line(libregf_error_t *e, char *out, size_t size)
+{
+	char buf[4096];
+	out[0] = '\0';
+	if (e == NULL || libregf_error_backtrace_sprint(e, buf, sizeof(buf)) < 0)
+		return;
+	char *line = buf;
+	char *nl = strchr(line, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	char *colon = strstr(line, ": ");
+	if (colon != NULL && strncmp(line, "lib", 3) == 0)
+		line = colon + 2;
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '.' || line[len - 1] == ' ' ||
+	                   line[len - 1] == '\r'))
+		line[--len] = '\0';
+	snprintf(out, size, "%s", line);
+}
+
+static void hive_note_error(dmar_hive *h, libregf_error_t **e, const char *what)
+{
+	char detail[256];
+	regf_error_line(*e, detail, sizeof(detail));
+	snprintf(h->last_error, sizeof(h->last_error), "%.200s: %.250s", what,
+	         detail[0] ? detail : "libregf error");
+	libregf_error_free(e);
+}
+
+const char *hive_last_error(const dmar_hive *h)
+{
+	return h->last_error;
+}
+
+/* ---- Loading ----------------------------------------------------------------- */
+
+static void buffer_release(uint8_t *data, size_t size, int mapped)
+{
+	if (data == NULL)
+		return;
+	if (mapped)
+		munmap(data, size);
+	else
+		free(data);
+}
+
+static uint8_t *buffer_alloc(size_t size, int *mapped)
+{
+	*mapped = 0;
+#ifdef MAP_POPULATE
+	if (size >= POPULATE_THRESHOLD) {
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p != MAP_FAILED) {
+			*mapped = 1;
+			return p;
+		}
+	}
+#endif
+	return malloc(size ? size : 1);
+}
+
+static int read_all(int fd, uint8_t *buf, size_t size, size_t *got)
+{
+	*got = 0;
+	while (*got < size) {
+		ssize_t r = read(fd, buf + *got, size - *got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Pipes and character devices: grow as data arrives. */
+static int load_stream(int fd, uint8_t **data, size_t *size)
+{
+	size_t cap = 1u << 20, len = 0;
+	uint8_t *buf = malloc(cap);
+	if (buf == NULL)
+		return DMAR_ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if ((uint64_t)cap * 2 > HIVE_MAX_FILE_SIZE + 1) {
+				free(buf);
+				return DMAR_EFORMAT;
+			}
+			uint8_t *bigger = realloc(buf, cap * 2);
+			if (bigger == NULL) {
+				free(buf);
+				return DMAR_ENOMEM;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		size_t got;
+		if (read_all(fd, buf + len, cap - len, &got) != 0) {
+			free(buf);
+			return DMAR_EIO;
+		}
+		len += got;
+		if (len < cap)
+			break;
+	}
+	*data = buf;
+	*size = len;
+	return 0;
+}
+
+static int load_file(dmar_hive *h, const char *path, dmar_error **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return dmar_error_set(err, DMAR_EIO, "%s", strerror(errno));
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) != 0) {
+		rc = dmar_error_set(err, DMAR_EIO, "%s", strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = dmar_error_set(err, DMAR_EFORMAT, "is a directory");
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = load_stream(fd, &h->data, &h->size);
+		if (rc == DMAR_EFORMAT)
+			rc = dmar_error_set(err, rc, "larger than any hive can be");
+		else if (rc != 0)
+			rc = dmar_error_set(err, rc, "%s", rc == DMAR_ENOMEM
+			                    ? "out of memory" : strerror(errno));
+	} else if ((uint64_t)st.st_size > HIVE_MAX_FILE_SIZE) {
+		rc = dmar_error_set(err, DMAR_EFORMAT,
+		                    "%jd bytes: larger than any hive can be",
+		                    (intmax_t)st.st_size);
+	} else {
+		size_t want = (size_t)st.st_size, got = 0;
+		h->data = buffer_alloc(want, &h->data_mapped);
+		if (h->data == NULL)
+			rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+		else if (read_all(fd, h->data, want, &got) != 0)
+			rc = dmar_error_set(err, DMAR_EIO, "%s", strerror(errno));
+		else if (got != want)
+			rc = dmar_error_set(err, DMAR_EIO,
+			                    "file shrank while being read");
+		h->size = got;
+	}
+	close(fd);
+	return rc;
+}
+
+/* ---- Base block -------------------------------------------------------------- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint32_t base_block_checksum(const uint8_t *b)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i < 508; i += 4)
+		sum ^= le32(b + i);
+	if (sum == 0)
+		sum = 1;
+	else if (sum == 0xFFFFFFFFu)
+		sum = 0xFFFFFFFEu;
+	return sum;
+}
+
+static void read_embedded_name(dmar_hive *h, const uint8_t *b)
+{
+	dmar_arena *a = arena_new();
+	char *name = a ? text_from_utf16le(a, b + 0x30, 64) : NULL;
+	snprintf(h->embedded_name, sizeof(h->embedded_name), "%s",
+	         name ? name : "");
+	arena_free(a);
+	h->info.embedded_name = h->embedded_name;
+}
+
+static int check_base_block(dmar_hive *h, dmar_error **err)
+{
+	const uint8_t *b = h->data;
+	if (h->size == 0)
+		return dmar_error_set(err, DMAR_EFORMAT, "empty file");
+	if (h->size < 4 || memcmp(b, "regf", 4) != 0)
+		return dmar_error_set(err, DMAR_EFORMAT,
+		                      "not a registry hive (no 'regf' signature)");
+	if (h->size < BASE_BLOCK_SIZE)
+		return dmar_error_set(err, DMAR_EFORMAT,
+		                      "truncated: %zu bytes, shorter than the "
+		                      "4096-byte base block", h->size);
+	dmar_hive_info *info = &h->info;
+	info->seq_primary = le32(b + 4);
+	info->seq_secondary = le32(b + 8);
+	info->dirty = info->seq_primary != info->seq_secondary;
+	info->last_written = (uint64_t)le32(b + 12) | (uint64_t)le32(b + 16) << 32;
+	info->version_major = le32(b + 20);
+	info->version_minor = le32(b + 24);
+	info->hbins_size = le32(b + 40);
+	info->checksum_ok = le32(b + 508) == base_block_checksum(b);
+	read_embedded_name(h, b);
+	if (info->version_major != 1)
+		return dmar_error_set(err, DMAR_EFORMAT,
+		                      "unsupported hive format version %u.%u",
+		                      info->version_major, info->version_minor);
+	if ((uint64_t)h->size < (uint64_t)BASE_BLOCK_SIZE + info->hbins_size)
+		return dmar_error_set(err, DMAR_EFORMAT,
+		                      "truncated: %zu bytes, but the base block "
+		                      "declares %u bytes of hive bins after its "
+		                      "4096 bytes", h->size, info->hbins_size);
+	return 0;
+}
+
+static void hash_buffer(dmar_hive *h)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	h->info.sha256[0] = '\0';
+	if (EVP_Digest(h->data, h->size, md, &len, EVP_sha256(), NULL) != 1 ||
+	    len != 32)
+		return;
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(h->info.sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- Opening ------------------------------------------------------------------- */
+
+static int open_regf(dmar_hive *h, dmar_error **err)
+{
+	libbfio_error_t *be = NULL;
+	libregf_error_t *re = NULL;
+	if (libbfio_memory_range_initialize(&h->bfio, &be) != 1 ||
+	    libbfio_memory_range_set(h->bfio, h->data, h->size, &be) != 1) {
+		libbfio_error_free(&be);
+		return dmar_error_set(err, DMAR_ENOMEM,
+		                      "cannot set up a memory range for libregf");
+	}
+	if (libregf_file_initialize(&h->regf, &re) != 1) {
+		libregf_error_free(&re);
+		return dmar_error_set(err, DMAR_ENOMEM, "cannot set up libregf");
+	}
+	if (libregf_file_open_file_io_handle(h->regf, h->bfio, LIBREGF_OPEN_READ,
+	                                     &re) != 1) {
+		char detail[256];
+		regf_error_line(re, detail, sizeof(detail));
+		libregf_error_free(&re);
+		libregf_file_free(&h->regf, NULL);
+		return dmar_error_set(err, DMAR_EFORMAT,
+		                      "libregf cannot open it: %s", detail);
+	}
+	return 0;
+}
+
+static int hive_finish_open(dmar_hive *h, dmar_error **err)
+{
+	h->info.path = h->path;
+	h->info.size = h->size;
+	int rc = check_base_block(h, err);
+	if (rc == 0) {
+		hash_buffer(h);
+		rc = open_regf(h, err);
+	}
+	return rc;
+}
+
+static dmar_hive *hive_new(const char *path)
+{
+	dmar_hive *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->path = strdup(path ? path : "");
+	if (h->path == NULL) {
+		free(h);
+		return NULL;
+	}
+	h->info.path = h->path;
+	h->info.embedded_name = "";
+	return h;
+}
+
+int dmar_hive_open(dmar_hive **out, const char *path, dmar_error **err)
+{
+	*out = NULL;
+	if (path == NULL)
+		return dmar_error_set(err, DMAR_EINVAL, "no path given");
+	dmar_hive *h = hive_new(path);
+	if (h == NULL)
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	int rc = load_file(h, path, err);
+	if (rc == 0)
+		rc = hive_finish_open(h, err);
+	if (rc != 0) {
+		dmar_hive_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+int dmar_hive_open_buffer(dmar_hive **out, const char *label, const void *data,
+                          size_t size, dmar_error **err)
+{
+	*out = NULL;
+	if (data == NULL && size != 0)
+		return dmar_error_set(err, DMAR_EINVAL, "no data given");
+	dmar_hive *h = hive_new(label);
+	if (h == NULL)
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	h->data = buffer_alloc(size, &h->data_mapped);
+	if (h->data == NULL) {
+		dmar_hive_free(h);
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	}
+	if (size)
+		memcpy(h->data, data, size);
+	h->size = size;
+	int rc = hive_finish_open(h, err);
+	if (rc != 0) {
+		dmar_hive_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+const dmar_hive_info *dmar_hive_get_info(const dmar_hive *hive)
+{
+	return hive ? &hive->info : NULL;
+}
+
+void dmar_hive_free(dmar_hive *h)
+{
+	if (h == NULL)
+		return;
+	if (h->regf != NULL) {
+		libregf_file_close(h->regf, NULL);
+		libregf_file_free(&h->regf, NULL);
+	}
+	if (h->bfio != NULL)
+		libbfio_handle_free(&h->bfio, NULL);
+	buffer_release(h->data, h->size, h->data_mapped);
+	free(h->path);
+	free(h);
+}
+
+const char *dmar_libregf_version(void)
+{
+	return libregf_get_version();
+}
+
+/* ---- Keys ---------------------------------------------------------------------- */
+
+static hkey *hkey_wrap(dmar_hive *h, libregf_key_t *key)
+{
+	hkey *k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		libregf_key_free(&key, NULL);
+		snprintf(h->last_error, sizeof(h->last_error), "out of memory");
+		return NULL;
+	}
+	k->hive = h;
+	k->key = key;
+	return k;
+}
+
+int hive_root(dmar_hive *h, hkey **out)
+{
+	libregf_key_t *key = NULL;
+	libregf_error_t *e = NULL;
+	*out = NULL;
+	if (libregf_file_get_root_key(h->regf, &key, &e) != 1) {
+		hive_note_error(h, &e, "cannot read the root key");
+		return -1;
+	}
+	*out = hkey_wrap(h, key);
+	return *out ? 1 : -1;
+}
+
+int hkey_open(hkey *parent, const char *path, hkey **out)
+{
+	libregf_key_t *key = NULL;
+	libregf_error_t *e = NULL;
+	*out = NULL;
+	int r = libregf_key_get_sub_key_by_utf8_path(
+		parent->key, (const uint8_t *)path, strlen(path), &key, &e);
+	if (r == 0)
+		return 0;
+	if (r != 1) {
+		char what[200];
+		snprintf(what, sizeof(what), "cannot read key %.150s", path);
+		hive_note_error(parent->hive, &e, what);
+		return -1;
+	}
+	*out = hkey_wrap(parent->hive, key);
+	return *out ? 1 : -1;
+}
+
+int hkey_open_child(hkey *parent, const char *name, hkey **out)
+{
+	libregf_key_t *key = NULL;
+	libregf_error_t *e = NULL;
+	*out = NULL;
+	if (strchr(name, '\\') != NULL)
+		return 0;   /* no key name holds a backslash */
+	int r = libregf_key_get_sub_key_by_utf8_name(
+		parent->key, (const uint8_t *)name, strlen(name), &key, &e);
+	if (r == 0)
+		return 0;
+	if (r != 1) {
+		char what[200];
+		snprintf(what, sizeof(what), "cannot read key %.150s", name);
+		hive_note_error(parent->hive, &e, what);
+		return -1;
+	}
+	*out = hkey_wrap(parent->hive, key);
+	return *out ? 1 : -1;
+}
+
+int hkey_subkey_count(hkey *k, int *count)
+{
+	libregf_error_t *e = NULL;
+	*count = 0;
+	if (libregf_key_get_number_of_sub_keys(k->key, count, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot count subkeys");
+		return -1;
+	}
+	return 1;
+}
+
+int hkey_subkey_at(hkey *k, int index, hkey **out)
+{
+	libregf_key_t *key = NULL;
+	libregf_error_t *e = NULL;
+	*out = NULL;
+	if (libregf_key_get_sub_key(k->key, index, &key, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read subkey");
+		return -1;
+	}
+	*out = hkey_wrap(k->hive, key);
+	return *out ? 1 : -1;
+}
+
+/* Decode a name from libregf's UTF-16 (host order) into valid UTF-8. */
+static char *utf16_units_to_utf8(const uint16_t *units, size_t n)
+{
+	uint8_t *le = malloc(n * 2 + 2);
+	dmar_arena *a = arena_new();
+	char *out = NULL;
+	if (le != NULL && a != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			le[2 * i] = (uint8_t)(units[i] & 0xFF);
+			le[2 * i + 1] = (uint8_t)(units[i] >> 8);
+		}
+		char *s = text_from_utf16le(a, le, n * 2);
+		out = s ? strdup(s) : NULL;
+	}
+	free(le);
+	arena_free(a);
+	return out;
+}
+
+const dmar_hive *hkey_hive(const hkey *k)
+{
+	return k->hive;
+}
+
+const char *hkey_name(hkey *k)
+{
+	if (k->name != NULL)
+		return k->name;
+	size_t size = 0;
+	uint16_t *units = NULL;
+	if (libregf_key_get_utf16_name_size(k->key, &size, NULL) == 1 &&
+	    size > 0 && size < 65536 &&
+	    (units = calloc(size, sizeof(uint16_t))) != NULL &&
+	    libregf_key_get_utf16_name(k->key, units, size, NULL) == 1)
+		k->name = utf16_units_to_utf8(units, size);
+	free(units);
+	if (k->name == NULL)
+		k->name = strdup("\xEF\xBF\xBD");   /* U+FFFD: unreadable name */
+	return k->name ? k->name : "";
+}
+
+uint64_t hkey_last_written(hkey *k)
+{
+	uint64_t t = 0;
+	if (libregf_key_get_last_written_time(k->key, &t, NULL) != 1)
+		return 0;
+	return t;
+}
+
+void hkey_free(hkey *k)
+{
+	if (k == NULL)
+		return;
+	libregf_key_free(&k->key, NULL);
+	free(k->name);
+	free(k);
+}
+
+/* ---- Values -------------------------------------------------------------------- */
+
+static char *value_name(libregf_value_t *v)
+{
+	size_t size = 0;
+	uint16_t *units = NULL;
+	char *name = NULL;
+	if (libregf_value_get_utf16_name_size(v, &size, NULL) != 1)
+		return NULL;
+	if (size == 0)
+		return strdup("");
+	if (size < 65536 && (units = calloc(size, sizeof(uint16_t))) != NULL &&
+	    libregf_value_get_utf16_name(v, units, size, NULL) == 1)
+		name = utf16_units_to_utf8(units, size);
+	free(units);
+	return name;
+}
+
+static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
+                      hive_value *out)
+{
+	libregf_error_t *e = NULL;
+	size_t size = 0;
+	memset(out, 0, sizeof(*out));
+	out->present = 1;
+	if (libregf_value_get_value_type(v, &out->type, &e) != 1 ||
+	    libregf_value_get_value_data_size(v, &size, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read a value");
+		return -1;
+	}
+	out->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	if (size == 0 || size > HIVE_VALUE_MAX_LOAD)
+		return 0;
+	uint8_t *data = arena_alloc(a, size);
+	if (data == NULL)
+		return -1;
+	if (libregf_value_get_value_data(v, data, size, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read value data");
+		return -1;
+	}
+	out->data = data;
+	return 0;
+}
+
+int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
+                    hive_value *out, size_t n)
+{
+	libregf_error_t *e = NULL;
+	int count = 0, rc = 0;
+	memset(out, 0, n * sizeof(*out));
+	if (libregf_key_get_number_of_values(k->key, &count, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read the value list");
+		return -1;
+	}
+	for (int i = 0; i < count; i++) {
+		libregf_value_t *v = NULL;
+		if (libregf_key_get_value(k->key, i, &v, &e) != 1) {
+			hive_note_error(k->hive, &e, "cannot read a value");
+			rc = -1;
+			continue;
+		}
+		char *name = value_name(v);
+		for (size_t j = 0; name != NULL && j < n; j++) {
+			if (!out[j].present && text_casecmp(name, names[j]) == 0) {
+				if (load_value(k, v, a, &out[j]) != 0)
+					rc = -1;
+				break;
+			}
+		}
+		free(name);
+		libregf_value_free(&v, NULL);
+	}
+	return rc;
+}
+
+int hkey_get_value(hkey *k, dmar_arena *a, const char *name, hive_value *out)
+{
+	const char *names[1] = { name };
+	if (hkey_get_values(k, a, names, out, 1) != 0 && !out->present)
+		return -1;
+	return out->present ? 1 : 0;
+}

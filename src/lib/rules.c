@@ -1,0 +1,806 @@
+/*
+ * rules.c - every finding dmarscan raises, one table row per rule id.
+ *
+ * A rule reads the records and predictions of a report and emits findings
+ * with their evidence (registry paths and values).  Rules whose outcome
+ * depends on the rule generation are evaluated under each generation in
+ * force; a finding that holds under some of them says which.  To add a
+ * rule: write its function, add its row to RULES[].
+ */
+#include "config.h"
+
+#include "rules.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+
+#define EVIDENCE_DEVICES_MAX 5   /* devices named in a per-driver finding */
+
+typedef struct rule_ctx {
+	dmar_report *report;
+	dmar_control_set *set;
+	int hive_wide;               /* this set also carries hive-wide findings */
+	const dmar_options *opts;
+	unsigned gens;               /* generations in force */
+	dmar_arena *a;
+	arena_vec findings;          /* dmar_finding, for 'set' */
+} rule_ctx;
+
+typedef struct rule {
+	dmar_rule_info info;
+	void (*run)(rule_ctx *c);    /* NULL: not evaluated by this version */
+} rule;
+
+/* A finding being written. */
+typedef struct draft {
+	rule_ctx *c;
+	const char *rule;
+	const char *instance_id;
+	unsigned gens;
+	arena_strlist evidence;
+} draft;
+
+static const rule RULES[];
+static const size_t N_RULES;
+
+/* ---- Drafting findings ------------------------------------------------------ */
+
+static void draft_start(draft *d, rule_ctx *c, const char *rule_id,
+                        const char *instance_id, unsigned gens)
+{
+	d->c = c;
+	d->rule = rule_id;
+	d->instance_id = instance_id;
+	d->gens = gens;
+	arena_strlist_init(&d->evidence);
+}
+
+static void evidence(draft *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void evidence(draft *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = arena_vprintf(d->c->a, fmt, ap);
+	va_end(ap);
+	const char **items = arena_strlist_items(&d->evidence);
+	for (size_t i = 0; s && i < arena_strlist_count(&d->evidence); i++)
+		if (strcmp(items[i], s) == 0)
+			return;   /* each line once */
+	arena_strlist_add(d->c->a, &d->evidence, s);
+}
+
+static void evidence_value(draft *d, const dmar_value *v)
+{
+	if (v->present)
+		evidence(d, "%s = %s", v->path, v->display ? v->display : "?");
+	else
+		evidence(d, "%s: absent", v->path);
+}
+
+static const dmar_rule_info *rule_info(const char *id)
+{
+	for (size_t i = 0; i < N_RULES; i++)
+		if (strcmp(RULES[i].info.id, id) == 0)
+			return &RULES[i].info;
+	return NULL;
+}
+
+/* " (24H2 rules only)" and the like; "" when only one generation is in
+ * force and the finding holds under it, or the rule has no generation. */
+static const char *gen_note(unsigned mask, unsigned in_force)
+{
+	if (mask == 0 || in_force != DMAR_GEN_ALL)
+		return "";
+	if (mask == DMAR_GEN_ALL)
+		return " (pre-24H2 and 24H2 rules)";
+	return mask == DMAR_GEN_BIT(DMAR_GEN_24H2) ? " (24H2 rules only)"
+	                                           : " (pre-24H2 rules only)";
+}
+
+static void emit(draft *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void emit(draft *d, const char *fmt, ...)
+{
+	rule_ctx *c = d->c;
+	dmar_finding *f = arena_vec_push(c->a, &c->findings);
+	if (f == NULL)
+		return;
+	const dmar_rule_info *info = rule_info(d->rule);
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = arena_vprintf(c->a, fmt, ap);
+	va_end(ap);
+	f->rule = info->id;
+	f->severity = info->severity;
+	f->instance_id = d->instance_id;
+	f->generations = d->gens;
+	f->message = arena_printf(c->a, "%s%s", msg ? msg : "",
+	                          gen_note(d->gens, c->gens));
+	f->evidence = arena_strlist_items(&d->evidence);
+	f->n_evidence = arena_strlist_count(&d->evidence);
+}
+
+/* ---- Words for messages ---------------------------------------------------------- */
+
+static const char *policy_words(int policy)
+{
+	switch (policy) {
+	case DMAR_POLICY_OPTED_OUT: return "policy 1 (opted out)";
+	case DMAR_POLICY_ENFORCED: return "policy 2 (remapping enforced)";
+	default: return "policy 0 (remapping not enforced)";
+	}
+}
+
+static const char *role_words(dmar_role r)
+{
+	switch (r) {
+	case DMAR_ROLE_LOWER_FILTER: return "device lower filter";
+	case DMAR_ROLE_CLASS_LOWER_FILTER: return "class lower filter";
+	case DMAR_ROLE_SERVICE: return "function driver";
+	case DMAR_ROLE_UPPER_FILTER: return "device upper filter";
+	case DMAR_ROLE_CLASS_UPPER_FILTER: return "class upper filter";
+	}
+	return "driver";
+}
+
+static const char *device_label(rule_ctx *c, const dmar_device *d)
+{
+	if (d->description != NULL && d->vendor_id[0] != '\0')
+		return arena_printf(c->a, "%s (%s:%s)", d->description, d->vendor_id,
+		                    d->device_id);
+	return d->description ? d->description : d->instance_id;
+}
+
+static int is_exposed(const dmar_device *d)
+{
+	return d->exposure.verdict == DMAR_EXPOSURE_EXTERNAL ||
+	       d->exposure.verdict == DMAR_EXPOSURE_LIKELY_EXTERNAL ||
+	       (d->exposure.verdict == DMAR_EXPOSURE_UNKNOWN &&
+	        d->exposure.assumed == DMAR_ASSUME_EXTERNAL);
+}
+
+static const char *exposure_words(const dmar_device *d)
+{
+	if (d->exposure.verdict == DMAR_EXPOSURE_UNKNOWN) {
+		if (d->exposure.assumed == DMAR_ASSUME_EXTERNAL)
+			return "exposure unknown, assumed external (--assume-external)";
+		if (d->exposure.assumed == DMAR_ASSUME_INTERNAL)
+			return "exposure unknown, assumed internal (--assume-internal)";
+		return "exposure unknown";
+	}
+	return dmar_exposure_name(d->exposure.verdict);
+}
+
+static void evidence_exposure(draft *f, const dmar_device *d)
+{
+	evidence(f, "exposure: %s", exposure_words(d));
+	for (size_t i = 0; i < d->exposure.n_evidence; i++)
+		evidence(f, "exposure: %s", d->exposure.evidence[i]);
+}
+
+static void evidence_stack_entry(draft *f, const dmar_stack_entry *e)
+{
+	evidence(f, "%s lists %s (%s)", e->source, e->driver->name,
+	         role_words(e->role));
+	evidence_value(f, &e->driver->compatible);
+}
+
+/* Why a device is at policy 1 under a generation; evidence added. */
+static const char *optout_cause(draft *f, const dmar_device *d, dmar_generation g)
+{
+	rule_ctx *c = f->c;
+	if (d->prediction[g].decided_by_device) {
+		evidence_value(f, &d->dma.remapping_supported);
+		return "its DMA Management\\RemappingSupported is 0";
+	}
+	const char *who = NULL;
+	for (size_t i = 0; i < d->n_stack; i++) {
+		const dmar_stack_entry *e = &d->stack[i];
+		if (e->driver->level != DMAR_LEVEL_OPT_OUT)
+			continue;
+		evidence_stack_entry(f, e);
+		const char *one = arena_printf(c->a, "%s (%s)", e->driver->name,
+		                               role_words(e->role));
+		who = who ? arena_printf(c->a, "%s, %s", who, one) : one;
+	}
+	return who ? arena_printf(c->a, "DmaRemappingCompatible = 0 on %s", who)
+	           : "a driver opted out";
+}
+
+/* Generations in force under which pred(d, g) holds. */
+static unsigned gens_where(rule_ctx *c, const dmar_device *d,
+                           int (*pred)(const dmar_device *, dmar_generation))
+{
+	unsigned mask = 0;
+	for (int g = 0; g < DMAR_GEN_COUNT; g++)
+		if ((c->gens & DMAR_GEN_BIT(g)) && pred(d, (dmar_generation)g))
+			mask |= DMAR_GEN_BIT(g);
+	return mask;
+}
+
+/* A generation under which the mask holds, preferring the newer rules. */
+static dmar_generation first_gen(unsigned mask)
+{
+	return (mask & DMAR_GEN_BIT(DMAR_GEN_24H2)) ? DMAR_GEN_24H2
+	                                              : DMAR_GEN_PRE_24H2;
+}
+
+/* ---- Device rules ------------------------------------------------------------------ */
+
+static int holds_opted_out(const dmar_device *d, dmar_generation g)
+{
+	return d->prediction[g].policy == DMAR_POLICY_OPTED_OUT;
+}
+
+static int holds_not_enforced(const dmar_device *d, dmar_generation g)
+{
+	return d->prediction[g].policy == DMAR_POLICY_NOT_ENFORCED;
+}
+
+static void optout_finding(rule_ctx *c, const char *rule_id, int exposed)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		if (is_exposed(d) != exposed)
+			continue;
+		unsigned mask = gens_where(c, d, holds_opted_out);
+		if (mask == 0)
+			continue;
+		draft f;
+		draft_start(&f, c, rule_id, d->instance_id, mask);
+		const char *cause = optout_cause(&f, d, first_gen(mask));
+		evidence_exposure(&f, d);
+		if (exposed)
+			emit(&f, "%s opts out of DMA remapping (%s) on an external port: "
+			     "%s", device_label(c, d), policy_words(1), cause);
+		else
+			emit(&f, "%s opts out of DMA remapping (%s): %s; %s",
+			     device_label(c, d), policy_words(1), cause,
+			     exposure_words(d));
+	}
+}
+
+static void rule_optout_external(rule_ctx *c)
+{
+	optout_finding(c, "DMAR-OPTOUT-EXTERNAL", 1);
+}
+
+static void rule_optout(rule_ctx *c)
+{
+	optout_finding(c, "DMAR-OPTOUT", 0);
+}
+
+static int holds_filter_optout(const dmar_device *d, dmar_generation g)
+{
+	if (d->prediction[g].decided_by_device)
+		return 0;
+	for (size_t i = 0; i < d->n_stack; i++)
+		if (d->stack[i].role != DMAR_ROLE_SERVICE &&
+		    d->stack[i].driver->level == DMAR_LEVEL_OPT_OUT)
+			return 1;
+	return 0;
+}
+
+static void rule_filter_optout(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		unsigned mask = gens_where(c, d, holds_filter_optout);
+		if (mask == 0)
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-FILTER-OPTOUT", d->instance_id, mask);
+		const char *filters = NULL, *function = "no function driver";
+		for (size_t j = 0; j < d->n_stack; j++) {
+			const dmar_stack_entry *e = &d->stack[j];
+			if (e->role == DMAR_ROLE_SERVICE)
+				function = arena_printf(c->a, "function driver %s: %s",
+				                        e->driver->name,
+				                        dmar_level_name(e->driver->level));
+			if (e->role == DMAR_ROLE_SERVICE ||
+			    e->driver->level != DMAR_LEVEL_OPT_OUT)
+				continue;
+			evidence_stack_entry(&f, e);
+			const char *one = arena_printf(c->a, "%s (%s)", e->driver->name,
+			                               role_words(e->role));
+			filters = filters ? arena_printf(c->a, "%s, %s", filters, one)
+			                  : one;
+		}
+		emit(&f, "Filter driver %s opts out of DMA remapping and forces %s on "
+		     "%s whatever its function driver declares (%s)", filters,
+		     policy_words(1), device_label(c, d), function);
+	}
+}
+
+static void rule_unprotected_external(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		if (!is_exposed(d))
+			continue;
+		unsigned mask = gens_where(c, d, holds_not_enforced);
+		if (mask == 0)
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-UNPROTECTED-EXTERNAL", d->instance_id, mask);
+		evidence_exposure(&f, d);
+		for (size_t j = 0; j < d->n_stack; j++)
+			evidence_value(&f, &d->stack[j].driver->compatible);
+		if (d->dma.present)
+			evidence_value(&f, &d->dma.remapping_supported);
+		emit(&f, "%s is external but no driver directive enables DMA "
+		     "remapping for it (%s)", device_label(c, d), policy_words(0));
+	}
+}
+
+static void invalid_value_finding(rule_ctx *c, const dmar_value *v,
+                                  const char *instance_id, unsigned gens,
+                                  const char *what, const char *effect)
+{
+	draft f;
+	draft_start(&f, c, "DMAR-INVALID-VALUE", instance_id, gens);
+	evidence_value(&f, v);
+	emit(&f, "%s is %s: Windows reads only a 4-byte REG_DWORD %s and "
+	     "ignores it, so %s", v->path, v->display ? v->display : "unreadable",
+	     what, effect);
+}
+
+static void rule_invalid_value(rule_ctx *c)
+{
+	unsigned g24 = DMAR_GEN_BIT(DMAR_GEN_24H2);
+	for (size_t i = 0; (c->gens & g24) && i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		if (DMAR_VALUE_IGNORED(&d->dma.remapping_supported))
+			invalid_value_finding(c, &d->dma.remapping_supported,
+			                      d->instance_id, g24, "of 0 or 1",
+			                      "the per-driver values decide instead");
+		if (DMAR_VALUE_IGNORED(&d->dma.remapping_flags))
+			invalid_value_finding(c, &d->dma.remapping_flags, d->instance_id,
+			                      g24, "(bit 0: only when external)",
+			                      "an opt-in becomes unconditional");
+	}
+	for (size_t i = 0; i < c->set->n_drivers; i++) {
+		const dmar_driver *drv = &c->set->drivers[i];
+		if (!DMAR_VALUE_IGNORED(&drv->compatible))
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-INVALID-VALUE", NULL, 0);
+		evidence_value(&f, &drv->compatible);
+		size_t named = 0;
+		for (size_t j = 0; j < c->set->n_devices; j++) {
+			const dmar_device *d = &c->set->devices[j];
+			for (size_t k = 0; k < d->n_stack; k++) {
+				if (d->stack[k].driver != drv)
+					continue;
+				if (named++ < EVIDENCE_DEVICES_MAX)
+					evidence(&f, "%s lists %s", d->stack[k].source, drv->name);
+				break;
+			}
+		}
+		emit(&f, "%s is %s: Windows reads only a 4-byte REG_DWORD of 0 to 3 "
+		     "and ignores it, so driver %s gives no directive (%zu PCI "
+		     "device%s use it)", drv->compatible.path,
+		     drv->compatible.display ? drv->compatible.display : "unreadable",
+		     drv->name, drv->n_devices, drv->n_devices == 1 ? "" : "s");
+	}
+}
+
+/* The per-driver outcome pair (internal, external) of a device's stack. */
+static void driver_outcomes(rule_ctx *c, const dmar_device *d, int out[2])
+{
+	dmar_level *levels = arena_calloc(c->a, d->n_stack + 1, sizeof(*levels));
+	out[0] = out[1] = 0;
+	if (levels == NULL)
+		return;
+	for (size_t i = 0; i < d->n_stack; i++)
+		levels[i] = d->stack[i].driver->level;
+	out[0] = dmar_policy_combine(levels, d->n_stack, 0);
+	out[1] = dmar_policy_combine(levels, d->n_stack, 1);
+}
+
+static void rule_device_overrides_driver(rule_ctx *c)
+{
+	const dmar_generation g = DMAR_GEN_24H2;
+	if (!(c->gens & DMAR_GEN_BIT(g)))
+		return;
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		const dmar_prediction *p = &d->prediction[g];
+		int any_driver_value = 0, drv[2];
+		for (size_t j = 0; j < d->n_stack; j++)
+			any_driver_value |= d->stack[j].driver->compatible.valid;
+		if (!p->decided_by_device || !any_driver_value)
+			continue;
+		driver_outcomes(c, d, drv);
+		if (drv[0] == p->if_internal && drv[1] == p->if_external)
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-DEVICE-OVERRIDES-DRIVER", d->instance_id,
+		            DMAR_GEN_BIT(g));
+		evidence_value(&f, &d->dma.remapping_supported);
+		if (d->dma.remapping_flags.present)
+			evidence_value(&f, &d->dma.remapping_flags);
+		for (size_t j = 0; j < d->n_stack; j++)
+			if (d->stack[j].driver->compatible.valid)
+				evidence_stack_entry(&f, &d->stack[j]);
+		int ext = d->treated_external;
+		emit(&f, "Under 24H2 the per-device DMA Management value of %s decides "
+		     "alone (%s) and overrides its drivers' DmaRemappingCompatible "
+		     "values, which would give %s", device_label(c, d),
+		     policy_words(p->policy), policy_words(drv[ext]));
+	}
+}
+
+/* Does the device opt in under generation g (before exposure)? */
+static int holds_graphics_optin(const dmar_device *d, dmar_generation g)
+{
+	if (!d->is_display)
+		return 0;
+	if (d->prediction[g].decided_by_device)
+		return d->dma.remapping_supported.dword == 1;
+	for (size_t i = 0; i < d->n_stack; i++) {
+		const dmar_value *v = &d->stack[i].driver->compatible;
+		if (v->valid && v->dword >= 1)
+			return 1;
+	}
+	return 0;
+}
+
+static void rule_graphics_optin(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		unsigned mask = gens_where(c, d, holds_graphics_optin);
+		if (mask == 0)
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-GRAPHICS-OPTIN", d->instance_id, mask);
+		if (d->prediction[first_gen(mask)].decided_by_device)
+			evidence_value(&f, &d->dma.remapping_supported);
+		for (size_t j = 0; j < d->n_stack; j++)
+			if (d->stack[j].driver->compatible.valid &&
+			    d->stack[j].driver->compatible.dword >= 1)
+				evidence_stack_entry(&f, &d->stack[j]);
+		if (d->class_guid)
+			evidence(&f, "%s\\ClassGUID = %s", d->key_path, d->class_guid);
+		emit(&f, "Display adapter %s opts in to DMA remapping; Microsoft states "
+		     "DMA remapping is not supported for graphics drivers",
+		     device_label(c, d));
+	}
+}
+
+/* The prediction if Driver Verifier targeted nothing. */
+static int unverified_policy(rule_ctx *c, const dmar_device *d,
+                             dmar_generation g)
+{
+	dmar_level *levels = arena_calloc(c->a, d->n_stack + 1, sizeof(*levels));
+	if (levels == NULL)
+		return d->prediction[g].policy;
+	for (size_t i = 0; i < d->n_stack; i++)
+		levels[i] = dmar_level_from_compatible(&d->stack[i].driver->compatible, 0);
+	return dmar_policy_predict(g, levels, d->n_stack,
+	                           &d->dma.remapping_supported,
+	                           &d->dma.remapping_flags, d->treated_external, 0,
+	                           NULL);
+}
+
+static int holds_exposure_dependent(const dmar_device *d, dmar_generation g)
+{
+	return d->prediction[g].if_internal != d->prediction[g].if_external;
+}
+
+static void conditional_evidence(draft *f, const dmar_device *d,
+                                 dmar_generation g)
+{
+	if (d->prediction[g].decided_by_device) {
+		evidence_value(f, &d->dma.remapping_supported);
+		evidence_value(f, &d->dma.remapping_flags);
+		return;
+	}
+	for (size_t i = 0; i < d->n_stack; i++) {
+		const dmar_value *v = &d->stack[i].driver->compatible;
+		if (v->valid && v->dword == 2)
+			evidence_stack_entry(f, &d->stack[i]);
+	}
+}
+
+static void rule_conditional(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		unsigned mask = gens_where(c, d, holds_exposure_dependent);
+		unsigned vmask = 0;
+		for (int g = 0; g < DMAR_GEN_COUNT; g++)
+			if ((c->gens & DMAR_GEN_BIT(g)) && d->verified &&
+			    unverified_policy(c, d, (dmar_generation)g) !=
+			    d->prediction[g].policy)
+				vmask |= DMAR_GEN_BIT(g);
+		if ((mask | vmask) == 0)
+			continue;
+		dmar_generation g = first_gen(mask | vmask);
+		const dmar_prediction *p = &d->prediction[g];
+		draft f;
+		draft_start(&f, c, "DMAR-CONDITIONAL", d->instance_id, mask | vmask);
+		conditional_evidence(&f, d, g);
+		evidence_exposure(&f, d);
+		if (vmask & DMAR_GEN_BIT(g)) {
+			evidence_value(&f, &c->set->verifier.level);
+			emit(&f, "%s gets %s only because Driver Verifier DMA checking "
+			     "targets its driver; without it: %s", device_label(c, d),
+			     policy_words(p->policy),
+			     policy_words(unverified_policy(c, d, g)));
+		} else {
+			int ext = d->treated_external;
+			emit(&f, "%s gets %s as %s; it would get %s if %s",
+			     device_label(c, d), policy_words(p->policy),
+			     ext ? "external" : "not known to be external",
+			     policy_words(ext ? p->if_internal : p->if_external),
+			     ext ? "internal" : "external or DMA-verified");
+		}
+	}
+}
+
+/* ---- Control-set and hive rules ------------------------------------------------------ */
+
+static void rule_dma_verifier(rule_ctx *c)
+{
+	const dmar_verifier *v = &c->set->verifier;
+	if (!v->dma_checking)
+		return;
+	draft f;
+	draft_start(&f, c, "DMAR-DMA-VERIFIER", NULL, 0);
+	evidence_value(&f, &v->level);
+	evidence(&f, "%s = %s", v->drivers_path,
+	         v->drivers ? v->drivers : "(absent)");
+	const char *targets = NULL;
+	for (size_t i = 0; i < c->set->n_drivers; i++) {
+		const dmar_driver *drv = &c->set->drivers[i];
+		if (!drv->verified || drv->n_devices == 0)
+			continue;
+		targets = targets ? arena_printf(c->a, "%s, %s", targets, drv->name)
+		                  : drv->name;
+	}
+	if (v->drivers == NULL)
+		emit(&f, "Driver Verifier DMA checking is set (VerifyDriverLevel "
+		     "0x%x) but VerifyDrivers names no driver", v->level.dword);
+	else
+		emit(&f, "Driver Verifier DMA checking is configured (VerifyDriverLevel "
+		     "0x%x, VerifyDrivers \"%s\"): conditional opt-ins of the drivers "
+		     "it targets count as opt-ins; PCI drivers targeted: %s",
+		     v->level.dword, v->drivers, targets ? targets : "none");
+}
+
+static void rule_hive_dirty(rule_ctx *c)
+{
+	const dmar_hive_info *h = &c->report->hive;
+	if (!c->hive_wide || !h->dirty)
+		return;
+	draft f;
+	char when[32];
+	draft_start(&f, c, "HIVE-DIRTY", NULL, 0);
+	evidence(&f, "base block: primary sequence number %u, secondary %u",
+	         h->seq_primary, h->seq_secondary);
+	if (dmar_filetime_iso(h->last_written, when, sizeof(when)))
+		evidence(&f, "base block last written %s", when);
+	emit(&f, "The hive is dirty (sequence numbers %u and %u differ): its newest "
+	     "changes may still sit in transaction logs (.LOG1/.LOG2) that were "
+	     "not applied, so results may be stale", h->seq_primary,
+	     h->seq_secondary);
+}
+
+/* Compare a value's meaning across sets: absent, ignored, or its number. */
+static int same_value(const dmar_value *a, const dmar_value *b)
+{
+	if (a->present != b->present)
+		return 0;
+	if (!a->present)
+		return 1;
+	return a->type == b->type && a->size == b->size &&
+	       a->is_dword == b->is_dword && a->dword == b->dword &&
+	       (a->display && b->display ? strcmp(a->display, b->display) == 0 : 1);
+}
+
+static const dmar_device *find_device(const dmar_control_set *s, const char *id)
+{
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (strcmp(s->devices[i].instance_id, id) == 0)
+			return &s->devices[i];
+	return NULL;
+}
+
+static const dmar_driver *find_driver(const dmar_control_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_drivers; i++)
+		if (strcmp(s->drivers[i].name, name) == 0)
+			return &s->drivers[i];
+	return NULL;
+}
+
+/* One value (picked by 'pick') of the same item in every set: draft a
+ * finding when two sets disagree. */
+typedef const dmar_value *(*value_pick)(rule_ctx *c, size_t set, const void *item);
+
+static void drift_check(rule_ctx *c, const char *instance_id, const char *what,
+                        const void *item0, value_pick pick)
+{
+	dmar_report *r = c->report;
+	const dmar_value *base = pick(c, 0, item0);
+	int differs = 0;
+	for (size_t s = 1; base != NULL && s < r->n_sets; s++) {
+		const dmar_value *v = pick(c, s, item0);
+		if (v != NULL && !same_value(base, v))
+			differs = 1;
+	}
+	if (!differs)
+		return;
+	draft f;
+	draft_start(&f, c, "DMAR-CONTROLSET-DRIFT", instance_id, 0);
+	for (size_t s = 0; s < r->n_sets; s++) {
+		const dmar_value *v = pick(c, s, item0);
+		if (v != NULL)
+			evidence_value(&f, v);
+	}
+	emit(&f, "%s differs between control sets", what);
+}
+
+static const dmar_value *pick_supported(rule_ctx *c, size_t s, const void *item)
+{
+	const dmar_device *d = find_device(&c->report->sets[s],
+	                                   ((const dmar_device *)item)->instance_id);
+	return d ? &d->dma.remapping_supported : NULL;
+}
+
+static const dmar_value *pick_flags(rule_ctx *c, size_t s, const void *item)
+{
+	const dmar_device *d = find_device(&c->report->sets[s],
+	                                   ((const dmar_device *)item)->instance_id);
+	return d ? &d->dma.remapping_flags : NULL;
+}
+
+static const dmar_value *pick_compatible(rule_ctx *c, size_t s, const void *item)
+{
+	const dmar_driver *drv = find_driver(&c->report->sets[s],
+	                                     ((const dmar_driver *)item)->name);
+	return drv ? &drv->compatible : NULL;
+}
+
+static void rule_controlset_drift(rule_ctx *c)
+{
+	dmar_report *r = c->report;
+	if (!c->hive_wide || r->n_sets < 2)
+		return;
+	const dmar_control_set *first = &r->sets[0];
+	for (size_t i = 0; i < first->n_devices; i++) {
+		const dmar_device *d = &first->devices[i];
+		const char *label = device_label(c, d);
+		drift_check(c, d->instance_id,
+		            arena_printf(c->a, "DMA Management\\RemappingSupported of %s",
+		                         label), d, pick_supported);
+		drift_check(c, d->instance_id,
+		            arena_printf(c->a, "DMA Management\\RemappingFlags of %s",
+		                         label), d, pick_flags);
+	}
+	for (size_t i = 0; i < first->n_drivers; i++) {
+		const dmar_driver *drv = &first->drivers[i];
+		drift_check(c, NULL,
+		            arena_printf(c->a, "DmaRemappingCompatible of driver %s",
+		                         drv->name), drv, pick_compatible);
+	}
+}
+
+/* ---- The table ---------------------------------------------------------------------- */
+
+static const rule RULES[] = {
+	{ { "DMAR-OPTOUT-EXTERNAL", DMAR_SEV_HIGH,
+	    "predicted policy is 1 (opt-out) and exposure is external or likely "
+	    "external", 1 }, rule_optout_external },
+	{ { "DMAR-FILTER-OPTOUT", DMAR_SEV_HIGH,
+	    "the opt-out comes from a filter driver, not the function driver", 1 },
+	  rule_filter_optout },
+	{ { "DMAR-ATTACK-HARDWARE", DMAR_SEV_HIGH,
+	    "hardware id matches the known DMA attack identities (data file)", 0 },
+	  NULL },
+	{ { "DMAR-TAMPERED", DMAR_SEV_HIGH,
+	    "a live per-device or per-driver value differs from what the installed "
+	    "driver package declares", 0 }, NULL },
+	{ { "DMAR-WEAK-ACL", DMAR_SEV_HIGH,
+	    "a non-administrative principal may write a key that holds a policy "
+	    "value", 0 }, NULL },
+	{ { "DMAR-OPTOUT", DMAR_SEV_MEDIUM,
+	    "predicted policy is 1 on an internal or unknown device", 1 },
+	  rule_optout },
+	{ { "DMAR-UNPROTECTED-EXTERNAL", DMAR_SEV_MEDIUM,
+	    "external device whose predicted policy is 0", 1 },
+	  rule_unprotected_external },
+	{ { "DMAR-INVALID-VALUE", DMAR_SEV_MEDIUM,
+	    "a policy value has the wrong type, size or an undefined number, so "
+	    "Windows ignores it", 1 }, rule_invalid_value },
+	{ { "DMAR-ALLOWED-BUSES", DMAR_SEV_MEDIUM,
+	    "Control\\DmaSecurity\\AllowedBuses lists entries", 0 }, NULL },
+	{ { "DMAR-ENUMERATION-ALLOW-ALL", DMAR_SEV_MEDIUM,
+	    "DeviceEnumerationPolicy = 2 (high when an external device is not at "
+	    "policy 2)", 0 }, NULL },
+	{ { "DMAR-DEVICE-OVERRIDES-DRIVER", DMAR_SEV_LOW,
+	    "24H2 per-device value present and disagrees with the per-driver "
+	    "values it overrides", 1 }, rule_device_overrides_driver },
+	{ { "DMAR-CONTROLSET-DRIFT", DMAR_SEV_LOW,
+	    "the same device or driver has different policy values in different "
+	    "control sets (--control-set all)", 1 }, rule_controlset_drift },
+	{ { "DMAR-GRAPHICS-OPTIN", DMAR_SEV_INFO,
+	    "a display adapter opts in (Microsoft: not supported for graphics "
+	    "drivers)", 1 }, rule_graphics_optin },
+	{ { "DMAR-CONDITIONAL", DMAR_SEV_INFO,
+	    "the outcome depends on exposure or DMA verification", 1 },
+	  rule_conditional },
+	{ { "DMAR-DMA-VERIFIER", DMAR_SEV_INFO,
+	    "Driver Verifier DMA checking is configured", 1 }, rule_dma_verifier },
+	{ { "HIVE-DIRTY", DMAR_SEV_MEDIUM,
+	    "the hive is dirty and no usable transaction log was found: results "
+	    "may be stale", 1 }, rule_hive_dirty },
+	{ { "HIVE-RECOVERED", DMAR_SEV_INFO,
+	    "transaction logs were replayed (how many pages, which sequence "
+	    "numbers)", 0 }, NULL },
+};
+
+static const size_t N_RULES = sizeof(RULES) / sizeof(RULES[0]);
+
+const dmar_rule_info *dmar_rule_catalogue(size_t *count)
+{
+	static dmar_rule_info infos[sizeof(RULES) / sizeof(RULES[0])];
+	static int ready;
+	if (!ready) {
+		for (size_t i = 0; i < N_RULES; i++)
+			infos[i] = RULES[i].info;
+		ready = 1;
+	}
+	if (count != NULL)
+		*count = N_RULES;
+	return infos;
+}
+
+/* Highest severity first.  Rules run in catalogue order, so a stable pass
+ * by severity leaves each severity in catalogue order, then raise order. */
+static int sort_findings(dmar_arena *a, dmar_finding *items, size_t n)
+{
+	dmar_finding *sorted = arena_calloc(a, n + 1, sizeof(*sorted));
+	if (sorted == NULL)
+		return -1;
+	size_t o = 0;
+	for (int sev = DMAR_SEV_HIGH; sev >= DMAR_SEV_INFO; sev--)
+		for (size_t i = 0; i < n; i++)
+			if ((int)items[i].severity == sev)
+				sorted[o++] = items[i];
+	memcpy(items, sorted, n * sizeof(*items));
+	return 0;
+}
+
+int rules_run(dmar_report *report, const dmar_options *opts)
+{
+	for (size_t s = 0; s < report->n_sets; s++) {
+		rule_ctx c;
+		memset(&c, 0, sizeof(c));
+		c.report = report;
+		c.set = &report->sets[s];
+		c.hive_wide = s == 0;
+		c.opts = opts;
+		c.gens = dmar_report_generations(report);
+		c.a = report->arena;
+		arena_vec_init(&c.findings, sizeof(dmar_finding));
+		for (size_t i = 0; i < N_RULES; i++)
+			if (RULES[i].run != NULL)
+				RULES[i].run(&c);
+		if (arena_failed(c.a))
+			return -1;
+		c.set->findings = c.findings.items;
+		c.set->n_findings = c.findings.count;
+		if (sort_findings(c.a, c.set->findings, c.set->n_findings) != 0)
+			return -1;
+	}
+	return 0;
+}

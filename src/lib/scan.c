@@ -1,0 +1,359 @@
+/*
+ * scan.c - from an open hive to a report: pick the control set(s), collect
+ * their records, predict each device's policy, raise the findings.
+ *
+ * A hive file has no CurrentControlSet: \Select\Current (REG_DWORD N) names
+ * ControlSetNNN.  A scan that cannot read part of the hive still returns a
+ * report; report->error says what is missing so the caller can exit 3.
+ */
+#include "config.h"
+
+#include <dmarscan.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "collect.h"
+#include "errors.h"
+#include "hive.h"
+#include "rules.h"
+#include "text.h"
+
+#define MAX_CONTROL_SETS 999
+
+void dmar_options_init(dmar_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->control_set = DMAR_CONTROL_SET_CURRENT;
+	opts->rules = DMAR_RULES_AUTO;
+	opts->assume = DMAR_ASSUME_NOTHING;
+}
+
+typedef struct scan_ctx {
+	dmar_report *report;
+	dmar_arena *a;
+	const dmar_options *opts;
+	hkey *root;
+	arena_strlist problems;
+	arena_strlist warnings;
+	int present[MAX_CONTROL_SETS + 1];   /* ControlSetNNN exists */
+} scan_ctx;
+
+static void resolve_rules(dmar_report *r, dmar_rules wanted)
+{
+	switch (wanted) {
+	case DMAR_RULES_PRE_24H2:
+	case DMAR_RULES_24H2:
+	case DMAR_RULES_BOTH:
+		r->rules = wanted;
+		r->rules_reason = "chosen with --rules";
+		break;
+	case DMAR_RULES_AUTO:
+	default:
+		r->rules = DMAR_RULES_BOTH;
+		r->rules_reason = "OS build unknown: both rule generations";
+		break;
+	}
+}
+
+unsigned dmar_report_generations(const dmar_report *r)
+{
+	switch (r->rules) {
+	case DMAR_RULES_PRE_24H2: return DMAR_GEN_BIT(DMAR_GEN_PRE_24H2);
+	case DMAR_RULES_24H2: return DMAR_GEN_BIT(DMAR_GEN_24H2);
+	default: return DMAR_GEN_ALL;
+	}
+}
+
+/* ---- Control sets -------------------------------------------------------- */
+
+static int control_set_number(const char *name)
+{
+	if (text_ncasecmp(name, "ControlSet", 10) != 0 || strlen(name) != 13)
+		return 0;
+	int n = 0;
+	for (int i = 10; i < 13; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		n = n * 10 + (name[i] - '0');
+	}
+	return n;
+}
+
+static void list_control_sets(scan_ctx *s)
+{
+	int n = 0;
+	if (hkey_subkey_count(s->root, &n) < 0) {
+		arena_strlist_addf(s->a, &s->problems, "root key: %s",
+		                   hive_last_error(hkey_hive(s->root)));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		hkey *k = NULL;
+		if (hkey_subkey_at(s->root, i, &k) < 0) {
+			arena_strlist_addf(s->a, &s->problems, "root key (subkey %d): %s",
+			                   i, hive_last_error(hkey_hive(s->root)));
+			continue;
+		}
+		int num = control_set_number(hkey_name(k));
+		if (num > 0)
+			s->present[num] = 1;
+		hkey_free(k);
+	}
+}
+
+static void read_select(scan_ctx *s)
+{
+	hkey *sel = NULL;
+	hive_value raw;
+	int r = hkey_open(s->root, "Select", &sel);
+	if (r > 0 && hkey_get_value(sel, s->a, "Current", &raw) > 0 &&
+	    raw.type == DMAR_REG_DWORD && raw.size == 4 && raw.data != NULL) {
+		uint32_t v = (uint32_t)raw.data[0] | (uint32_t)raw.data[1] << 8 |
+		             (uint32_t)raw.data[2] << 16 | (uint32_t)raw.data[3] << 24;
+		if (v >= 1 && v <= MAX_CONTROL_SETS)
+			s->report->select_current = (int)v;
+		else
+			arena_strlist_addf(s->a, &s->warnings,
+			                   "Select\\Current holds %u, which names no control set", v);
+	} else if (r < 0) {
+		arena_strlist_addf(s->a, &s->problems, "Select: %s",
+		                   hive_last_error(hkey_hive(s->root)));
+	} else {
+		arena_strlist_add(s->a, &s->warnings,
+		                  "Select\\Current is absent or not a REG_DWORD");
+	}
+	hkey_free(sel);
+}
+
+static const char *present_list(scan_ctx *s)
+{
+	const char *list = NULL;
+	for (int i = 1; i <= MAX_CONTROL_SETS; i++)
+		if (s->present[i])
+			list = list ? arena_printf(s->a, "%s, ControlSet%03d", list, i)
+			            : arena_printf(s->a, "ControlSet%03d", i);
+	return list ? list : "none";
+}
+
+static int lowest_present(const scan_ctx *s)
+{
+	for (int i = 1; i <= MAX_CONTROL_SETS; i++)
+		if (s->present[i])
+			return i;
+	return 0;
+}
+
+/* Fill 'numbers' with the sets to analyse, current first.  Returns how many,
+ * 0 after setting report->error. */
+static int choose_control_sets(scan_ctx *s, int *numbers)
+{
+	dmar_report *r = s->report;
+	int current = r->select_current;
+	if (current == 0 || !s->present[current]) {
+		int fallback = lowest_present(s);
+		if (fallback == 0) {
+			r->error = "not a SYSTEM hive: no ControlSetNNN key";
+			return 0;
+		}
+		if (current != 0)
+			arena_strlist_addf(s->a, &s->warnings,
+			                   "Select\\Current names ControlSet%03d, which is "
+			                   "absent; using ControlSet%03d", current, fallback);
+		else
+			arena_strlist_addf(s->a, &s->warnings,
+			                   "no usable Select\\Current; using ControlSet%03d",
+			                   fallback);
+		current = fallback;
+	}
+	int want = s->opts->control_set, n = 0;
+	if (want == DMAR_CONTROL_SET_CURRENT) {
+		numbers[n++] = current;
+	} else if (want == DMAR_CONTROL_SET_ALL) {
+		numbers[n++] = current;
+		for (int i = 1; i <= MAX_CONTROL_SETS; i++)
+			if (s->present[i] && i != current)
+				numbers[n++] = i;
+	} else if (want >= 1 && want <= MAX_CONTROL_SETS && s->present[want]) {
+		numbers[n++] = want;
+	} else {
+		r->error = arena_printf(s->a, "ControlSet%03d not found (the hive has: %s)",
+		                        want, present_list(s));
+	}
+	return n;
+}
+
+/* ---- Prediction ---------------------------------------------------------------- */
+
+static void predict_device(dmar_arena *a, dmar_device *d, const dmar_options *opts)
+{
+	dmar_exposure *x = &d->exposure;
+	if (x->verdict == DMAR_EXPOSURE_UNKNOWN)
+		x->assumed = opts->assume;
+	d->treated_external = x->verdict == DMAR_EXPOSURE_EXTERNAL ||
+	                      (x->verdict == DMAR_EXPOSURE_UNKNOWN &&
+	                       opts->assume == DMAR_ASSUME_EXTERNAL);
+	dmar_level *levels = arena_calloc(a, d->n_stack + 1, sizeof(*levels));
+	if (levels == NULL)
+		return;
+	for (size_t i = 0; i < d->n_stack; i++)
+		levels[i] = d->stack[i].driver->level;
+	for (int g = 0; g < DMAR_GEN_COUNT; g++) {
+		dmar_prediction *p = &d->prediction[g];
+		const dmar_value *sup = &d->dma.remapping_supported;
+		const dmar_value *flg = &d->dma.remapping_flags;
+		p->policy = dmar_policy_predict((dmar_generation)g, levels, d->n_stack,
+		                                sup, flg, d->treated_external,
+		                                d->verified, &p->decided_by_device);
+		p->if_internal = dmar_policy_predict((dmar_generation)g, levels,
+		                                     d->n_stack, sup, flg, 0,
+		                                     d->verified, NULL);
+		p->if_external = dmar_policy_predict((dmar_generation)g, levels,
+		                                     d->n_stack, sup, flg, 1,
+		                                     d->verified, NULL);
+	}
+}
+
+static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
+{
+	set->number = number;
+	set->name = arena_printf(s->a, "ControlSet%03d", number);
+	set->is_current = number == s->report->select_current;
+	if (set->name == NULL)
+		return -1;
+	hkey *cs = NULL;
+	int r = hkey_open_child(s->root, set->name, &cs);
+	if (r <= 0) {
+		arena_strlist_addf(s->a, &s->problems, "%s: %s", set->name,
+		                   r < 0 ? hive_last_error(hkey_hive(s->root))
+		                         : "key absent");
+		return 0;
+	}
+	collect_sink sink = { s->a, &s->problems, &s->warnings };
+	int rc = collect_control_set(cs, &sink, set);
+	hkey_free(cs);
+	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
+		predict_device(s->a, &set->devices[i], s->opts);
+	return rc;
+}
+
+/* ---- The report ---------------------------------------------------------------------- */
+
+static const char *summarise_problems(scan_ctx *s)
+{
+	size_t n = arena_strlist_count(&s->problems);
+	const char **items = arena_strlist_items(&s->problems);
+	if (n == 0)
+		return NULL;
+	if (n == 1)
+		return arena_printf(s->a, "could not read %s", items[0]);
+	return arena_printf(s->a, "could not read %zu parts of the hive, first %s",
+	                    n, items[0]);
+}
+
+static int scan_sets(scan_ctx *s)
+{
+	dmar_report *r = s->report;
+	int *numbers = arena_calloc(s->a, MAX_CONTROL_SETS + 1, sizeof(int));
+	if (numbers == NULL)
+		return -1;
+	list_control_sets(s);
+	read_select(s);
+	int n = choose_control_sets(s, numbers);
+	r->sets = arena_calloc(s->a, (size_t)n + 1, sizeof(*r->sets));
+	if (r->sets == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (scan_control_set(s, numbers[i], &r->sets[r->n_sets]) != 0)
+			return -1;
+		r->n_sets++;
+	}
+	return 0;
+}
+
+static void copy_hive_info(scan_ctx *s, const dmar_hive_info *info)
+{
+	dmar_report *r = s->report;
+	r->hive = *info;
+	r->hive.path = arena_strdup(s->a, info->path);
+	r->hive.embedded_name = arena_strdup(s->a, info->embedded_name);
+	if (!info->checksum_ok)
+		arena_strlist_add(s->a, &s->warnings,
+		                  "base block checksum does not match: the header may be damaged");
+}
+
+int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
+              dmar_error **err)
+{
+	dmar_options defaults;
+	*out = NULL;
+	if (hive == NULL)
+		return dmar_error_set(err, DMAR_EINVAL, "no hive given");
+	if (opts == NULL) {
+		dmar_options_init(&defaults);
+		opts = &defaults;
+	}
+	if (opts->control_set < DMAR_CONTROL_SET_ALL ||
+	    opts->control_set > MAX_CONTROL_SETS)
+		return dmar_error_set(err, DMAR_EINVAL,
+		                      "control set must be 1..%d", MAX_CONTROL_SETS);
+	dmar_report *r = calloc(1, sizeof(*r));
+	dmar_arena *a = arena_new();
+	scan_ctx *s = calloc(1, sizeof(*s));
+	if (r == NULL || a == NULL || s == NULL) {
+		free(r);
+		free(s);
+		arena_free(a);
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	}
+	r->arena = a;
+	s->report = r;
+	s->a = a;
+	s->opts = opts;
+	arena_strlist_init(&s->problems);
+	arena_strlist_init(&s->warnings);
+	copy_hive_info(s, dmar_hive_get_info(hive));
+	resolve_rules(r, opts->rules);
+
+	int rc = 0;
+	if (hive_root(hive, &s->root) < 0) {
+		r->error = arena_strdup(a, hive_last_error(hive));
+	} else {
+		rc = scan_sets(s);
+		if (rc == 0)
+			rc = rules_run(r, opts);
+	}
+	hkey_free(s->root);
+	for (size_t i = 0; i < arena_strlist_count(&s->problems); i++)
+		arena_strlist_add(a, &s->warnings, arena_strlist_items(&s->problems)[i]);
+	if (r->error == NULL)
+		r->error = summarise_problems(s);
+	r->warnings = arena_strlist_items(&s->warnings);
+	r->n_warnings = arena_strlist_count(&s->warnings);
+	free(s);
+	if (rc != 0 || arena_failed(a)) {
+		dmar_report_free(r);
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	}
+	*out = r;
+	return 0;
+}
+
+void dmar_report_free(dmar_report *report)
+{
+	if (report == NULL)
+		return;
+	arena_free(report->arena);
+	free(report);
+}
+
+size_t dmar_report_count_at_least(const dmar_report *r, dmar_severity min)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_sets; i++)
+		for (size_t j = 0; j < r->sets[i].n_findings; j++)
+			if (r->sets[i].findings[j].severity >= min)
+				n++;
+	return n;
+}
