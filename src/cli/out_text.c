@@ -394,6 +394,8 @@ static void text_hive(output *o, const dmar_report *r)
 {
 	text_state *st = o->state;
 	st->hives++;
+	if (r->error != NULL)
+		st->failed++;
 	if (r->n_sets == 0) {
 		print_summary(o, r, NULL);
 		print_notes(o, r);

@@ -576,6 +576,30 @@ static char *value_name(libregf_value_t *v)
 	return name;
 }
 
+/*
+ * Data of at most four bytes sits in the value cell itself (bit 31 of the
+ * size field set, the bytes in the offset field).  libregf 20201007 returns
+ * zeros for such data shorter than four bytes (a 2-byte REG_DWORD 01 00
+ * reads as 00 00), so read those few bytes from the cell: the evidence must
+ * show what the hive holds.  vk cell: "vk", name length, data size, data.
+ */
+static int read_short_inline(const dmar_hive *h, libregf_value_t *v,
+                             uint8_t *out, size_t size)
+{
+	off64_t off = 0;
+	if (size == 0 || size >= 4 ||
+	    libregf_value_get_offset(v, &off, NULL) != 1 || off < 0 ||
+	    (uint64_t)off + 12 > h->size)
+		return 0;
+	const uint8_t *vk = h->data + off;
+	uint32_t declared = le32(vk + 4);
+	if (vk[0] != 'v' || vk[1] != 'k' || !(declared & 0x80000000u) ||
+	    (declared & 0x7FFFFFFFu) != size)
+		return 0;
+	memcpy(out, vk + 8, size);
+	return 1;
+}
+
 static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
                       hive_value *out)
 {
@@ -594,6 +618,10 @@ static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
 	uint8_t *data = arena_alloc(a, size);
 	if (data == NULL)
 		return -1;
+	if (read_short_inline(k->hive, v, data, size)) {
+		out->data = data;
+		return 0;
+	}
 	if (libregf_value_get_value_data(v, data, size, &e) != 1) {
 		hive_note_error(k->hive, &e, "cannot read value data");
 		return -1;

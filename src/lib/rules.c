@@ -385,7 +385,7 @@ static void rule_invalid_value(rule_ctx *c)
 		}
 		emit(&f, "%s is %s: Windows reads only a 4-byte REG_DWORD of 0 to 3 "
 		     "and ignores it, so driver %s gives no directive (%zu PCI "
-		     "device%s use it)", drv->compatible.path,
+		     "device%s)", drv->compatible.path,
 		     drv->compatible.display ? drv->compatible.display : "unreadable",
 		     drv->name, drv->n_devices, drv->n_devices == 1 ? "" : "s");
 	}

@@ -1,0 +1,6 @@
+# Sourced by the case scripts: where the built programs are.
+DMARSCAN="$abs_top_builddir/dmarscan"
+REG2HIVE="$abs_top_builddir/tests/tools/reg2hive"
+RUNCASES="$abs_top_builddir/tests/tools/runcases"
+SHARED_HIVES_DIR="${SHARED_HIVES_DIR:-$abs_top_srcdir/../shared/hives}"
+export HIVEXREGEDIT="${HIVEXREGEDIT:-hivexregedit}"
