@@ -1,4 +1,6 @@
+# shellcheck shell=sh
 # Sourced by the case scripts: where the built programs are.
+# shellcheck disable=SC2034,SC2154
 DMARSCAN="$abs_top_builddir/dmarscan"
 REG2HIVE="$abs_top_builddir/tests/tools/reg2hive"
 RUNCASES="$abs_top_builddir/tests/tools/runcases"

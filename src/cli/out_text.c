@@ -218,8 +218,11 @@ static void print_stack(output *o, const dmar_device *d)
 		fprintf(o->out, " dev:");
 		if (sup->is_dword)
 			fprintf(o->out, "%u", sup->dword);
+		else if (sup->present)
+			fprintf(o->out, "%s", dmar_reg_type_name(sup->type)
+			        ? dmar_reg_type_name(sup->type) : "?");
 		else
-			fprintf(o->out, "%s", sup->present ? "?" : "-");
+			fputc('-', o->out);
 		if (d->dma.remapping_flags.is_dword)
 			fprintf(o->out, "/f%u", d->dma.remapping_flags.dword);
 		if (DMAR_VALUE_IGNORED(sup) || DMAR_VALUE_IGNORED(&d->dma.remapping_flags))
@@ -245,14 +248,18 @@ static size_t desc_width(const output *o)
 
 static void print_legend(output *o, unsigned used)
 {
-	fprintf(o->out, "  %spolicy: 0 not enforced, 1 opted out, 2 enforced; "
-	        "stack: lf/uf device filters, clf/cuf class filters, =N "
-	        "DmaRemappingCompatible, dev:N/fN DMA Management, ! ignored value",
-	        sgr(o, TC_DIM));
-	for (size_t f = 0; f < N_FLAGS; f++)
-		if (used & (1u << f))
-			fprintf(o->out, "%s%c %s", f ? "; " : "\n  flags: ", FLAGS[f].flag,
-			        FLAGS[f].meaning);
+	fprintf(o->out, "  %spolicy  0 not enforced, 1 opted out, 2 enforced\n"
+	        "  stack   service=N: DmaRemappingCompatible N; lf:/uf: device "
+	        "filters, clf:/cuf: class filters;\n"
+	        "          dev:N/fN: DMA Management RemappingSupported/Flags; "
+	        "!: value ignored by Windows", sgr(o, TC_DIM));
+	const char *sep = "\n  flags   ";
+	for (size_t f = 0; f < N_FLAGS; f++) {
+		if (!(used & (1u << f)))
+			continue;
+		fprintf(o->out, "%s%c %s", sep, FLAGS[f].flag, FLAGS[f].meaning);
+		sep = "; ";
+	}
 	fprintf(o->out, "%s\n", sgr(o, TC_RESET));
 }
 

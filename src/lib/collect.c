@@ -507,6 +507,7 @@ static void driver_parameters(collect_ctx *c, hkey *svc, dmar_driver *drv)
 	hkey_free(params);
 }
 
+/* A driver record with its DMA values; driver_finish completes it. */
 static dmar_driver *driver_new(collect_ctx *c, const char *name, hkey *svc)
 {
 	dmar_driver *drv = arena_vec_push(c->a, &c->drivers);
@@ -517,11 +518,17 @@ static dmar_driver *driver_new(collect_ctx *c, const char *name, hkey *svc)
 	drv->service_path = arena_printf(c->a, "%s\\Services\\%s", c->cs_name, name);
 	drv->parameters_path = join_path(c, drv->service_path, "Parameters");
 	driver_parameters(c, svc, drv);
-	drv->image_name = svc ? image_name(c, svc, name)
-	                      : text_lower(c->a, arena_printf(c->a, "%s.sys", name));
+	return drv;
+}
+
+/* Image name, Driver Verifier targeting and level. */
+static dmar_driver *driver_finish(collect_ctx *c, dmar_driver *drv, hkey *svc)
+{
+	drv->image_name = svc ? image_name(c, svc, drv->name)
+	                      : text_lower(c->a, arena_printf(c->a, "%s.sys", drv->name));
 	drv->verified = verifier_targets(&c->verifier, drv->image_name);
 	drv->level = dmar_level_from_compatible(&drv->compatible, drv->verified);
-	return drv;
+	return arena_failed(c->a) ? NULL : drv;
 }
 
 /* One service key: keep it when a stack names it or it holds a value. */
@@ -539,7 +546,8 @@ static int consider_service(collect_ctx *c, hkey *svc, const char **wanted,
 			return 0;
 		}
 		seen[idx] = 1;
-		return driver_new(c, *hit, svc) ? 0 : -1;
+		dmar_driver *drv = driver_new(c, *hit, svc);
+		return drv && driver_finish(c, drv, svc) ? 0 : -1;
 	}
 	/* Not in a stack: keep only if it carries a DMA remapping value. */
 	size_t mark = c->drivers.count;
@@ -547,9 +555,11 @@ static int consider_service(collect_ctx *c, hkey *svc, const char **wanted,
 	if (drv == NULL)
 		return -1;
 	if (!drv->compatible.present && !drv->compatible_selfhost.present &&
-	    !drv->on_hiber_path.present)
+	    !drv->on_hiber_path.present) {
 		c->drivers.count = mark;
-	return 0;
+		return 0;
+	}
+	return driver_finish(c, drv, svc) ? 0 : -1;
 }
 
 static int collect_services(collect_ctx *c, const char **wanted, size_t n_wanted,
@@ -623,9 +633,11 @@ static int collect_drivers(collect_ctx *c)
 		return -1;
 	if (collect_services(c, wanted, n_wanted, seen) != 0)
 		return -1;
-	for (size_t i = 0; i < n_wanted; i++)
-		if (!seen[i] && driver_new(c, wanted[i], NULL) == NULL)
+	for (size_t i = 0; i < n_wanted; i++) {
+		dmar_driver *drv = seen[i] ? NULL : driver_new(c, wanted[i], NULL);
+		if (!seen[i] && (drv == NULL || driver_finish(c, drv, NULL) == NULL))
 			return -1;
+	}
 	qsort(c->drivers.items, c->drivers.count, sizeof(dmar_driver), driver_cmp);
 	resolve_stacks(c);
 	return arena_failed(c->a) ? -1 : 0;

@@ -500,23 +500,48 @@ int hkey_subkey_at(hkey *k, int index, hkey **out)
 	return *out ? 1 : -1;
 }
 
-/* Decode a name from libregf's UTF-16 (host order) into valid UTF-8. */
-static char *utf16_units_to_utf8(const uint16_t *units, size_t n)
+/* Key and value names are at most 16383 UTF-16 units in a valid hive;
+ * longer ones are cut (they are only compared and shown). */
+#define NAME_UNITS_MAX 16384
+
+/* Decode a name from libregf's UTF-16 (host order) into valid UTF-8 in
+ * 'out' (NAME_UNITS_MAX * 3 + 1 bytes). */
+static void name_to_utf8(const uint16_t *units, size_t n, char *out)
 {
-	uint8_t *le = malloc(n * 2 + 2);
-	dmar_arena *a = arena_new();
-	char *out = NULL;
-	if (le != NULL && a != NULL) {
-		for (size_t i = 0; i < n; i++) {
-			le[2 * i] = (uint8_t)(units[i] & 0xFF);
-			le[2 * i + 1] = (uint8_t)(units[i] >> 8);
-		}
-		char *s = text_from_utf16le(a, le, n * 2);
-		out = s ? strdup(s) : NULL;
+	static _Thread_local uint8_t le[NAME_UNITS_MAX * 2];
+	if (n > NAME_UNITS_MAX)
+		n = NAME_UNITS_MAX;
+	for (size_t i = 0; i < n; i++) {
+		le[2 * i] = (uint8_t)(units[i] & 0xFF);
+		le[2 * i + 1] = (uint8_t)(units[i] >> 8);
 	}
-	free(le);
-	arena_free(a);
-	return out;
+	text_utf16le_decode(le, n * 2, out);
+}
+
+static _Thread_local uint16_t name_units[NAME_UNITS_MAX + 1];
+
+static int key_name(libregf_key_t *key, char *out)
+{
+	size_t size = 0;
+	if (libregf_key_get_utf16_name_size(key, &size, NULL) != 1 ||
+	    size > NAME_UNITS_MAX + 1 ||
+	    (size > 0 &&
+	     libregf_key_get_utf16_name(key, name_units, size, NULL) != 1))
+		return -1;
+	name_to_utf8(name_units, size, out);
+	return 0;
+}
+
+static int value_name(libregf_value_t *v, char *out)
+{
+	size_t size = 0;
+	if (libregf_value_get_utf16_name_size(v, &size, NULL) != 1 ||
+	    size > NAME_UNITS_MAX + 1 ||
+	    (size > 0 &&
+	     libregf_value_get_utf16_name(v, name_units, size, NULL) != 1))
+		return -1;
+	name_to_utf8(name_units, size, out);
+	return 0;
 }
 
 const dmar_hive *hkey_hive(const hkey *k)
@@ -526,18 +551,12 @@ const dmar_hive *hkey_hive(const hkey *k)
 
 const char *hkey_name(hkey *k)
 {
+	static _Thread_local char buf[NAME_UNITS_MAX * 3 + 1];
 	if (k->name != NULL)
 		return k->name;
-	size_t size = 0;
-	uint16_t *units = NULL;
-	if (libregf_key_get_utf16_name_size(k->key, &size, NULL) == 1 &&
-	    size > 0 && size < 65536 &&
-	    (units = calloc(size, sizeof(uint16_t))) != NULL &&
-	    libregf_key_get_utf16_name(k->key, units, size, NULL) == 1)
-		k->name = utf16_units_to_utf8(units, size);
-	free(units);
-	if (k->name == NULL)
-		k->name = strdup("\xEF\xBF\xBD");   /* U+FFFD: unreadable name */
+	if (key_name(k->key, buf) != 0)
+		snprintf(buf, sizeof(buf), "\xEF\xBF\xBD");   /* U+FFFD: unreadable */
+	k->name = strdup(buf);
 	return k->name ? k->name : "";
 }
 
@@ -559,22 +578,6 @@ void hkey_free(hkey *k)
 }
 
 /* ---- Values -------------------------------------------------------------------- */
-
-static char *value_name(libregf_value_t *v)
-{
-	size_t size = 0;
-	uint16_t *units = NULL;
-	char *name = NULL;
-	if (libregf_value_get_utf16_name_size(v, &size, NULL) != 1)
-		return NULL;
-	if (size == 0)
-		return strdup("");
-	if (size < 65536 && (units = calloc(size, sizeof(uint16_t))) != NULL &&
-	    libregf_value_get_utf16_name(v, units, size, NULL) == 1)
-		name = utf16_units_to_utf8(units, size);
-	free(units);
-	return name;
-}
 
 /*
  * Data of at most four bytes sits in the value cell itself (bit 31 of the
@@ -647,15 +650,15 @@ int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
 			rc = -1;
 			continue;
 		}
-		char *name = value_name(v);
-		for (size_t j = 0; name != NULL && j < n; j++) {
+		static _Thread_local char name[NAME_UNITS_MAX * 3 + 1];
+		int named = value_name(v, name) == 0;
+		for (size_t j = 0; named && j < n; j++) {
 			if (!out[j].present && text_casecmp(name, names[j]) == 0) {
 				if (load_value(k, v, a, &out[j]) != 0)
 					rc = -1;
 				break;
 			}
 		}
-		free(name);
 		libregf_value_free(&v, NULL);
 	}
 	return rc;

@@ -82,6 +82,29 @@ static void evidence_value(draft *d, const dmar_value *v)
 		evidence(d, "%s: absent", v->path);
 }
 
+/* A value with the last-written time of its key: when it was set. */
+static void evidence_value_dated(draft *d, const dmar_value *v, uint64_t written)
+{
+	char when[32];
+	if (!v->present || dmar_filetime_iso(written, when, sizeof(when)) == NULL) {
+		evidence_value(d, v);
+		return;
+	}
+	evidence(d, "%s = %s (key last written %s)", v->path,
+	         v->display ? v->display : "?", when);
+}
+
+static void evidence_device_value(draft *d, const dmar_device *dev,
+                                  const dmar_value *v)
+{
+	evidence_value_dated(d, v, dev->dma.last_written);
+}
+
+static void evidence_driver_value(draft *d, const dmar_driver *drv)
+{
+	evidence_value_dated(d, &drv->compatible, drv->parameters_last_written);
+}
+
 static const dmar_rule_info *rule_info(const char *id)
 {
 	for (size_t i = 0; i < N_RULES; i++)
@@ -137,6 +160,16 @@ static const char *policy_words(int policy)
 	}
 }
 
+static const char *level_words(dmar_level l)
+{
+	switch (l) {
+	case DMAR_LEVEL_OPT_OUT: return "opts out";
+	case DMAR_LEVEL_OPT_IN: return "opts in";
+	case DMAR_LEVEL_CONDITIONAL: return "opts in conditionally";
+	default: return "gives no directive";
+	}
+}
+
 static const char *role_words(dmar_role r)
 {
 	switch (r) {
@@ -179,7 +212,7 @@ static const char *exposure_words(const dmar_device *d)
 
 static void evidence_exposure(draft *f, const dmar_device *d)
 {
-	evidence(f, "exposure: %s", exposure_words(d));
+	evidence(f, "%s", exposure_words(d));
 	for (size_t i = 0; i < d->exposure.n_evidence; i++)
 		evidence(f, "exposure: %s", d->exposure.evidence[i]);
 }
@@ -188,7 +221,7 @@ static void evidence_stack_entry(draft *f, const dmar_stack_entry *e)
 {
 	evidence(f, "%s lists %s (%s)", e->source, e->driver->name,
 	         role_words(e->role));
-	evidence_value(f, &e->driver->compatible);
+	evidence_driver_value(f, e->driver);
 }
 
 /* Why a device is at policy 1 under a generation; evidence added. */
@@ -196,7 +229,7 @@ static const char *optout_cause(draft *f, const dmar_device *d, dmar_generation 
 {
 	rule_ctx *c = f->c;
 	if (d->prediction[g].decided_by_device) {
-		evidence_value(f, &d->dma.remapping_supported);
+		evidence_device_value(f, d, &d->dma.remapping_supported);
 		return "its DMA Management\\RemappingSupported is 0";
 	}
 	const char *who = NULL;
@@ -209,7 +242,7 @@ static const char *optout_cause(draft *f, const dmar_device *d, dmar_generation 
 		                               role_words(e->role));
 		who = who ? arena_printf(c->a, "%s, %s", who, one) : one;
 	}
-	return who ? arena_printf(c->a, "DmaRemappingCompatible = 0 on %s", who)
+	return who ? arena_printf(c->a, "DmaRemappingCompatible is 0 on %s", who)
 	           : "a driver opted out";
 }
 
@@ -257,12 +290,11 @@ static void optout_finding(rule_ctx *c, const char *rule_id, int exposed)
 		const char *cause = optout_cause(&f, d, first_gen(mask));
 		evidence_exposure(&f, d);
 		if (exposed)
-			emit(&f, "%s opts out of DMA remapping (%s) on an external port: "
-			     "%s", device_label(c, d), policy_words(1), cause);
+			emit(&f, "%s is at %s on an external port: %s",
+			     device_label(c, d), policy_words(1), cause);
 		else
-			emit(&f, "%s opts out of DMA remapping (%s): %s; %s",
-			     device_label(c, d), policy_words(1), cause,
-			     exposure_words(d));
+			emit(&f, "%s is at %s: %s; %s", device_label(c, d),
+			     policy_words(1), cause, exposure_words(d));
 	}
 }
 
@@ -296,13 +328,13 @@ static void rule_filter_optout(rule_ctx *c)
 			continue;
 		draft f;
 		draft_start(&f, c, "DMAR-FILTER-OPTOUT", d->instance_id, mask);
-		const char *filters = NULL, *function = "no function driver";
+		const char *filters = NULL, *function = "it has no function driver";
 		for (size_t j = 0; j < d->n_stack; j++) {
 			const dmar_stack_entry *e = &d->stack[j];
 			if (e->role == DMAR_ROLE_SERVICE)
-				function = arena_printf(c->a, "function driver %s: %s",
+				function = arena_printf(c->a, "its function driver %s %s",
 				                        e->driver->name,
-				                        dmar_level_name(e->driver->level));
+				                        level_words(e->driver->level));
 			if (e->role == DMAR_ROLE_SERVICE ||
 			    e->driver->level != DMAR_LEVEL_OPT_OUT)
 				continue;
@@ -313,8 +345,8 @@ static void rule_filter_optout(rule_ctx *c)
 			                  : one;
 		}
 		emit(&f, "Filter driver %s opts out of DMA remapping and forces %s on "
-		     "%s whatever its function driver declares (%s)", filters,
-		     policy_words(1), device_label(c, d), function);
+		     "%s (%s)", filters, policy_words(1), device_label(c, d),
+		     function);
 	}
 }
 
@@ -331,21 +363,22 @@ static void rule_unprotected_external(rule_ctx *c)
 		draft_start(&f, c, "DMAR-UNPROTECTED-EXTERNAL", d->instance_id, mask);
 		evidence_exposure(&f, d);
 		for (size_t j = 0; j < d->n_stack; j++)
-			evidence_value(&f, &d->stack[j].driver->compatible);
+			evidence_driver_value(&f, d->stack[j].driver);
 		if (d->dma.present)
-			evidence_value(&f, &d->dma.remapping_supported);
+			evidence_device_value(&f, d, &d->dma.remapping_supported);
 		emit(&f, "%s is external but no driver directive enables DMA "
 		     "remapping for it (%s)", device_label(c, d), policy_words(0));
 	}
 }
 
 static void invalid_value_finding(rule_ctx *c, const dmar_value *v,
-                                  const char *instance_id, unsigned gens,
-                                  const char *what, const char *effect)
+                                  uint64_t written, const char *instance_id,
+                                  unsigned gens, const char *what,
+                                  const char *effect)
 {
 	draft f;
 	draft_start(&f, c, "DMAR-INVALID-VALUE", instance_id, gens);
-	evidence_value(&f, v);
+	evidence_value_dated(&f, v, written);
 	emit(&f, "%s is %s: Windows reads only a 4-byte REG_DWORD %s and "
 	     "ignores it, so %s", v->path, v->display ? v->display : "unreadable",
 	     what, effect);
@@ -358,11 +391,13 @@ static void rule_invalid_value(rule_ctx *c)
 		const dmar_device *d = &c->set->devices[i];
 		if (DMAR_VALUE_IGNORED(&d->dma.remapping_supported))
 			invalid_value_finding(c, &d->dma.remapping_supported,
-			                      d->instance_id, g24, "of 0 or 1",
+			                      d->dma.last_written, d->instance_id, g24,
+			                      "of 0 or 1",
 			                      "the per-driver values decide instead");
 		if (DMAR_VALUE_IGNORED(&d->dma.remapping_flags))
-			invalid_value_finding(c, &d->dma.remapping_flags, d->instance_id,
-			                      g24, "(bit 0: only when external)",
+			invalid_value_finding(c, &d->dma.remapping_flags,
+			                      d->dma.last_written, d->instance_id, g24,
+			                      "(bit 0: only when external)",
 			                      "an opt-in becomes unconditional");
 	}
 	for (size_t i = 0; i < c->set->n_drivers; i++) {
@@ -371,7 +406,7 @@ static void rule_invalid_value(rule_ctx *c)
 			continue;
 		draft f;
 		draft_start(&f, c, "DMAR-INVALID-VALUE", NULL, 0);
-		evidence_value(&f, &drv->compatible);
+		evidence_driver_value(&f, drv);
 		size_t named = 0;
 		for (size_t j = 0; j < c->set->n_devices; j++) {
 			const dmar_device *d = &c->set->devices[j];
@@ -423,9 +458,9 @@ static void rule_device_overrides_driver(rule_ctx *c)
 		draft f;
 		draft_start(&f, c, "DMAR-DEVICE-OVERRIDES-DRIVER", d->instance_id,
 		            DMAR_GEN_BIT(g));
-		evidence_value(&f, &d->dma.remapping_supported);
+		evidence_device_value(&f, d, &d->dma.remapping_supported);
 		if (d->dma.remapping_flags.present)
-			evidence_value(&f, &d->dma.remapping_flags);
+			evidence_device_value(&f, d, &d->dma.remapping_flags);
 		for (size_t j = 0; j < d->n_stack; j++)
 			if (d->stack[j].driver->compatible.valid)
 				evidence_stack_entry(&f, &d->stack[j]);
@@ -462,7 +497,7 @@ static void rule_graphics_optin(rule_ctx *c)
 		draft f;
 		draft_start(&f, c, "DMAR-GRAPHICS-OPTIN", d->instance_id, mask);
 		if (d->prediction[first_gen(mask)].decided_by_device)
-			evidence_value(&f, &d->dma.remapping_supported);
+			evidence_device_value(&f, d, &d->dma.remapping_supported);
 		for (size_t j = 0; j < d->n_stack; j++)
 			if (d->stack[j].driver->compatible.valid &&
 			    d->stack[j].driver->compatible.dword >= 1)
@@ -499,8 +534,8 @@ static void conditional_evidence(draft *f, const dmar_device *d,
                                  dmar_generation g)
 {
 	if (d->prediction[g].decided_by_device) {
-		evidence_value(f, &d->dma.remapping_supported);
-		evidence_value(f, &d->dma.remapping_flags);
+		evidence_device_value(f, d, &d->dma.remapping_supported);
+		evidence_device_value(f, d, &d->dma.remapping_flags);
 		return;
 	}
 	for (size_t i = 0; i < d->n_stack; i++) {

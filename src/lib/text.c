@@ -71,6 +71,14 @@ static size_t units_until_nul(const uint8_t *data, size_t units)
 	return n;
 }
 
+size_t text_utf16le_decode(const uint8_t *data, size_t size, char *out)
+{
+	size_t n = data ? units_until_nul(data, size / 2) : 0;
+	size_t len = decode_units(data, n, out);
+	out[len] = '\0';
+	return len;
+}
+
 char *text_from_utf16le(dmar_arena *a, const uint8_t *data, size_t size)
 {
 	size_t n = data ? units_until_nul(data, size / 2) : 0;

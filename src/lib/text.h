@@ -17,6 +17,10 @@
 /* Decode UTF-16LE up to the first NUL unit (or the end) into UTF-8. */
 char *text_from_utf16le(dmar_arena *a, const uint8_t *data, size_t size);
 
+/* The same into a caller's buffer of at least size / 2 * 3 + 1 bytes;
+ * returns the length written. */
+size_t text_utf16le_decode(const uint8_t *data, size_t size, char *out);
+
 /* Decode a REG_MULTI_SZ into *out (arena array of strings); empty strings
  * end the list, as Windows reads it.  Returns the count, -1 on OOM. */
 int text_multi_from_utf16le(dmar_arena *a, const uint8_t *data, size_t size,

@@ -6,6 +6,8 @@
  * per-driver levels, stack combination order, verifier promotion, the 24H2
  * per-device override) is one table entry here, named after what it proves.
  */
+#include "config.h"
+
 #include <check.h>
 #include <dmarscan.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * check_text.c - registry strings and PCI identities: decoding UTF-16 from
  * hostile data, indirect strings, hardware ids and class codes, FILETIMEs.
  */
+#include "config.h"
+
 #include <check.h>
 #include <dmarscan.h>
 #include <stdio.h>

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Benchmark, not a test: wall time and peak memory of a full dmarscan
+# analysis (--format json) beside 'reglookup -p /ControlSet001/Enum/PCI',
+# which only lists the same keys, on the same hive.  Median of RUNS runs,
+# the two commands alternating so both see the same cache state.
+#
+#   bench/compare-reglookup.sh [HIVE [RUNS]]
+#
+# HIVE defaults to SYSTEM_WIN_10_1709 from ../shared/hives (decompressed into
+# a temporary folder).  Needs: a built ./dmarscan, reglookup and GNU time
+# (Debian packages reglookup and time).
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${2:-11}
+DMARSCAN=${DMARSCAN:-./dmarscan}
+for tool in reglookup /usr/bin/time; do
+	command -v "$tool" >/dev/null 2>&1 || {
+		echo "bench: $tool not found (apt-get install reglookup time)" >&2
+		exit 1
+	}
+done
+[ -x "$DMARSCAN" ] || { echo "bench: build dmarscan first (make)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+hive=${1:-}
+if [ -z "$hive" ]; then
+	xz -dc ../shared/hives/SYSTEM_WIN_10_1709.xz > "$tmp/SYSTEM_WIN_10_1709"
+	hive="$tmp/SYSTEM_WIN_10_1709"
+fi
+
+# run LABEL CMD...: append "seconds kib" of one run to $tmp/LABEL
+run() {
+	label=$1
+	shift
+	start=$(date +%s%N)
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" > /dev/null 2> "$tmp/err" || true
+	end=$(date +%s%N)
+	echo "$(( (end - start) / 1000 )) $(cat "$tmp/rss")" >> "$tmp/$label"
+}
+
+median_ms() {
+	sort -n "$1" | awk '{ t[NR] = $1 } END { printf "%.1f", t[int((NR + 1) / 2)] / 1000 }'
+}
+
+max_mib() {
+	sort -n -k2 "$1" | awk 'END { printf "%.1f", $2 / 1024 }'
+}
+
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	run dmarscan "$DMARSCAN" --format json "$hive"
+	run reglookup reglookup -p /ControlSet001/Enum/PCI "$hive"
+	i=$((i + 1))
+done
+
+size=$(wc -c < "$hive")
+echo "hive: $(basename "$hive") ($size bytes); $RUNS runs each; median wall time, peak RSS"
+printf '  %-48s %8s ms %8s MiB\n' "dmarscan --format json (full analysis)" \
+	"$(median_ms "$tmp/dmarscan")" "$(max_mib "$tmp/dmarscan")"
+printf '  %-48s %8s ms %8s MiB\n' "reglookup -p /ControlSet001/Enum/PCI (listing)" \
+	"$(median_ms "$tmp/reglookup")" "$(max_mib "$tmp/reglookup")"
+awk -v a="$(median_ms "$tmp/dmarscan")" -v b="$(median_ms "$tmp/reglookup")" \
+	'BEGIN { printf "  dmarscan takes %.2f of reglookup'"'"'s wall time\n", a / b }'
