@@ -51,9 +51,11 @@ typedef struct dmar_error {
 
 DMAR_EXTERN void dmar_error_free(dmar_error *err);
 
-/* Version of the library ("0.1.0") and of the libraries it runs with. */
+/* Version of the library ("0.1.0") and of the libraries it runs with
+ * ("libregf 20201007, libbfio 20170123, libfwnt 20181227, OpenSSL 3.0.19 ..."). */
 DMAR_EXTERN const char *dmar_version(void);
 DMAR_EXTERN const char *dmar_libregf_version(void);
+DMAR_EXTERN const char *dmar_dependency_versions(void);
 
 /* ---- Enumerations -------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,8 @@ static int parse_rules(const char *arg, dmar_rules *out)
 static void print_version(void)
 {
 	printf("dmarscan %s\n", dmar_version());
-	printf("libregf %s\n", dmar_libregf_version());
+	printf("with %s, jansson %s\n", dmar_dependency_versions(),
+	       jansson_version_str());
 }
 
 static void print_rules(void)

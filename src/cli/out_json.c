@@ -103,7 +103,7 @@ static json_t *jdma_management(const dmar_dma_management *m)
 static json_t *jstack_entry(const dmar_stack_entry *e)
 {
 	const dmar_driver *d = e->driver;
-	return json_pack("{s:o, s:s, s:o, s:b, s:s, s:b, s:b, s:o, s:o}",
+	return json_pack("{s:o, s:s, s:o, s:b, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
 	                 "name", jstr(d->name),
 	                 "role", dmar_role_name(e->role),
 	                 "dma_remapping_compatible", jdword_or_null(&d->compatible),
@@ -112,7 +112,10 @@ static json_t *jstack_entry(const dmar_stack_entry *e)
 	                 "verified", d->verified,
 	                 "service_key", d->service_present,
 	                 "source", jstr(e->source),
-	                 "value", jvalue(&d->compatible));
+	                 "parameters_last_written", jtime(d->parameters_last_written),
+	                 "value", jvalue(&d->compatible),
+	                 "selfhost", jvalue(&d->compatible_selfhost),
+	                 "on_hiber_path", jvalue(&d->on_hiber_path));
 }
 
 static json_t *jprediction(const dmar_device *d)

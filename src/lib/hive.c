@@ -403,11 +403,6 @@ void dmar_hive_free(dmar_hive *h)
 	free(h);
 }
 
-const char *dmar_libregf_version(void)
-{
-	return libregf_get_version();
-}
-
 /* ---- Keys ---------------------------------------------------------------------- */
 
 static hkey *hkey_wrap(dmar_hive *h, libregf_key_t *key)

@@ -7,11 +7,6 @@
 #include <dmarscan.h>
 #include <string.h>
 
-const char *dmar_version(void)
-{
-	return PACKAGE_VERSION;
-}
-
 const char *dmar_generation_name(dmar_generation g)
 {
 	switch (g) {

@@ -803,6 +803,8 @@ const dmar_rule_info *dmar_rule_catalogue(size_t *count)
  * by severity leaves each severity in catalogue order, then raise order. */
 static int sort_findings(dmar_arena *a, dmar_finding *items, size_t n)
 {
+	if (n < 2)
+		return 0;
 	dmar_finding *sorted = arena_calloc(a, n + 1, sizeof(*sorted));
 	if (sorted == NULL)
 		return -1;
