@@ -166,22 +166,55 @@ static void print_summary(output *o, const dmar_report *r,
 
 /* ---- Device table ------------------------------------------------------------ */
 
-static void device_flags(const dmar_control_set *s, const dmar_device *d,
-                         char *out, unsigned *used)
+static int flag_of(const char *rule)
+{
+	for (size_t f = 0; f < N_FLAGS; f++)
+		if (strcmp(rule, FLAGS[f].rule) == 0)
+			return (int)f;
+	return -1;
+}
+
+static int device_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const dmar_device *const *)a)->instance_id,
+	              (*(const dmar_device *const *)b)->instance_id);
+}
+
+/* masks[i]: the FLAGS bits of the findings on device i, in one pass over
+ * the findings (a sorted index finds each finding's device). */
+static unsigned *device_flag_masks(const dmar_control_set *s)
+{
+	unsigned *masks = calloc(s->n_devices + 1, sizeof(*masks));
+	const dmar_device **ix = calloc(s->n_devices + 1, sizeof(*ix));
+	if (masks == NULL || ix == NULL) {
+		free(ix);
+		return masks;
+	}
+	for (size_t i = 0; i < s->n_devices; i++)
+		ix[i] = &s->devices[i];
+	qsort(ix, s->n_devices, sizeof(*ix), device_ptr_cmp);
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const dmar_finding *f = &s->findings[i];
+		int flag = f->instance_id ? flag_of(f->rule) : -1;
+		if (flag < 0)
+			continue;
+		dmar_device like = { .instance_id = f->instance_id };
+		const dmar_device *key = &like;
+		const dmar_device *const *hit = bsearch(&key, ix, s->n_devices,
+		                                         sizeof(*ix), device_ptr_cmp);
+		if (hit != NULL)
+			masks[*hit - s->devices] |= 1u << flag;
+	}
+	free(ix);
+	return masks;
+}
+
+static void flags_text(unsigned mask, char *out)
 {
 	size_t n = 0;
-	for (size_t f = 0; f < N_FLAGS; f++) {
-		for (size_t i = 0; i < s->n_findings; i++) {
-			const dmar_finding *fi = &s->findings[i];
-			if (fi->instance_id != NULL &&
-			    strcmp(fi->instance_id, d->instance_id) == 0 &&
-			    strcmp(fi->rule, FLAGS[f].rule) == 0) {
-				out[n++] = FLAGS[f].flag;
-				*used |= 1u << f;
-				break;
-			}
-		}
-	}
+	for (size_t f = 0; f < N_FLAGS; f++)
+		if (mask & (1u << f))
+			out[n++] = FLAGS[f].flag;
 	out[n] = '\0';
 }
 
@@ -271,12 +304,15 @@ static void print_devices(output *o, const dmar_control_set *s)
 		fprintf(o->out, "\n  no PCI devices recorded\n");
 		return;
 	}
+	unsigned *masks = device_flag_masks(s);
 	fprintf(o->out, "\n  %sPRE 24H2 FLAGS ID         CLASS  %-*s DRIVER STACK%s\n",
 	        sgr(o, TC_BOLD), (int)dw, "DEVICE", sgr(o, TC_RESET));
 	for (size_t i = 0; i < s->n_devices; i++) {
 		const dmar_device *d = &s->devices[i];
 		char flags[N_FLAGS + 1], id[16];
-		device_flags(s, d, flags, &used);
+		unsigned mask = masks ? masks[i] : 0;
+		flags_text(mask, flags);
+		used |= mask;
 		snprintf(id, sizeof(id), "%s:%s", d->vendor_id[0] ? d->vendor_id : "????",
 		         d->device_id[0] ? d->device_id : "????");
 		fprintf(o->out, "   ");
@@ -290,6 +326,7 @@ static void print_devices(output *o, const dmar_control_set *s)
 		print_stack(o, d);
 		fputc('\n', o->out);
 	}
+	free(masks);
 	print_legend(o, used);
 }
 

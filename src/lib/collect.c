@@ -21,6 +21,9 @@
 
 #define DISPLAY_CLASS_GUID "{4d36e968-e325-11ce-bfc1-08002be10318}"
 #define VERIFIER_DMA_CHECKING 0x80u
+/* Filters read from one list.  Windows sets no limit, but a real device has
+ * a handful; a hostile hive listing thousands must not blow up the work. */
+#define STACK_LIST_MAX 256
 
 /* A driver a device's stack names, before the driver records exist. */
 typedef struct stack_name {
@@ -243,6 +246,11 @@ static const char *const DEVICE_VALUES[DV_COUNT] = {
 static int stack_add(collect_ctx *c, arena_vec *stack, dmar_role role,
                      const char *const *names, int n, const char *source)
 {
+	if (n > STACK_LIST_MAX) {
+		warn(c, "%s lists %d drivers; only the first %d are considered",
+		     source, n, STACK_LIST_MAX);
+		n = STACK_LIST_MAX;
+	}
 	for (int i = 0; i < n; i++) {
 		if (names[i] == NULL || names[i][0] == '\0')
 			continue;

@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include "arena.h"
+#include "text.h"
 
 #define EVIDENCE_DEVICES_MAX 5   /* devices named in a per-driver finding */
+#define EVIDENCE_LINES_MAX 64    /* evidence lines of one finding */
+#define NAMES_SHOWN 8            /* drivers named in one message */
 
 typedef struct rule_ctx {
 	dmar_report *report;
@@ -41,7 +44,14 @@ typedef struct draft {
 	const char *instance_id;
 	unsigned gens;
 	arena_strlist evidence;
+	size_t dropped;              /* evidence lines beyond the limit */
 } draft;
+
+/* Names joined for a message: the first NAMES_SHOWN, then a count. */
+typedef struct namelist {
+	const char *text;
+	size_t count;
+} namelist;
 
 static const rule RULES[];
 static const size_t N_RULES;
@@ -55,6 +65,7 @@ static void draft_start(draft *d, rule_ctx *c, const char *rule_id,
 	d->rule = rule_id;
 	d->instance_id = instance_id;
 	d->gens = gens;
+	d->dropped = 0;
 	arena_strlist_init(&d->evidence);
 }
 
@@ -71,7 +82,28 @@ static void evidence(draft *d, const char *fmt, ...)
 	for (size_t i = 0; s && i < arena_strlist_count(&d->evidence); i++)
 		if (strcmp(items[i], s) == 0)
 			return;   /* each line once */
-	arena_strlist_add(d->c->a, &d->evidence, s);
+	if (arena_strlist_count(&d->evidence) >= EVIDENCE_LINES_MAX)
+		d->dropped++;
+	else
+		arena_strlist_add(d->c->a, &d->evidence, s);
+}
+
+static void namelist_add(rule_ctx *c, namelist *l, const char *item)
+{
+	if (l->count < NAMES_SHOWN)
+		l->text = l->text ? arena_printf(c->a, "%s, %s", l->text, item) : item;
+	l->count++;
+}
+
+static const char *namelist_text(rule_ctx *c, const namelist *l,
+                                 const char *none)
+{
+	if (l->count == 0)
+		return none;
+	if (l->count <= NAMES_SHOWN)
+		return l->text;
+	return arena_printf(c->a, "%s and %zu more", l->text,
+	                    l->count - NAMES_SHOWN);
 }
 
 static void evidence_value(draft *d, const dmar_value *v)
@@ -145,6 +177,9 @@ static void emit(draft *d, const char *fmt, ...)
 	f->generations = d->gens;
 	f->message = arena_printf(c->a, "%s%s", msg ? msg : "",
 	                          gen_note(d->gens, c->gens));
+	if (d->dropped > 0)
+		arena_strlist_addf(c->a, &d->evidence,
+		                   "(%zu more evidence lines not shown)", d->dropped);
 	f->evidence = arena_strlist_items(&d->evidence);
 	f->n_evidence = arena_strlist_count(&d->evidence);
 }
@@ -232,18 +267,18 @@ static const char *optout_cause(draft *f, const dmar_device *d, dmar_generation 
 		evidence_device_value(f, d, &d->dma.remapping_supported);
 		return "its DMA Management\\RemappingSupported is 0";
 	}
-	const char *who = NULL;
+	namelist who = { NULL, 0 };
 	for (size_t i = 0; i < d->n_stack; i++) {
 		const dmar_stack_entry *e = &d->stack[i];
 		if (e->driver->level != DMAR_LEVEL_OPT_OUT)
 			continue;
 		evidence_stack_entry(f, e);
-		const char *one = arena_printf(c->a, "%s (%s)", e->driver->name,
-		                               role_words(e->role));
-		who = who ? arena_printf(c->a, "%s, %s", who, one) : one;
+		namelist_add(c, &who, arena_printf(c->a, "%s (%s)", e->driver->name,
+		                                   role_words(e->role)));
 	}
-	return who ? arena_printf(c->a, "DmaRemappingCompatible is 0 on %s", who)
-	           : "a driver opted out";
+	return who.count ? arena_printf(c->a, "DmaRemappingCompatible is 0 on %s",
+	                                namelist_text(c, &who, ""))
+	                 : "a driver opted out";
 }
 
 /* Generations in force under which pred(d, g) holds. */
@@ -328,7 +363,8 @@ static void rule_filter_optout(rule_ctx *c)
 			continue;
 		draft f;
 		draft_start(&f, c, "DMAR-FILTER-OPTOUT", d->instance_id, mask);
-		const char *filters = NULL, *function = "it has no function driver";
+		namelist filters = { NULL, 0 };
+		const char *function = "it has no function driver";
 		for (size_t j = 0; j < d->n_stack; j++) {
 			const dmar_stack_entry *e = &d->stack[j];
 			if (e->role == DMAR_ROLE_SERVICE)
@@ -339,14 +375,13 @@ static void rule_filter_optout(rule_ctx *c)
 			    e->driver->level != DMAR_LEVEL_OPT_OUT)
 				continue;
 			evidence_stack_entry(&f, e);
-			const char *one = arena_printf(c->a, "%s (%s)", e->driver->name,
-			                               role_words(e->role));
-			filters = filters ? arena_printf(c->a, "%s, %s", filters, one)
-			                  : one;
+			namelist_add(c, &filters, arena_printf(c->a, "%s (%s)",
+			                                       e->driver->name,
+			                                       role_words(e->role)));
 		}
 		emit(&f, "Filter driver %s opts out of DMA remapping and forces %s on "
-		     "%s (%s)", filters, policy_words(1), device_label(c, d),
-		     function);
+		     "%s (%s)", namelist_text(c, &filters, ""), policy_words(1),
+		     device_label(c, d), function);
 	}
 }
 
@@ -408,13 +443,14 @@ static void rule_invalid_value(rule_ctx *c)
 		draft_start(&f, c, "DMAR-INVALID-VALUE", NULL, 0);
 		evidence_driver_value(&f, drv);
 		size_t named = 0;
-		for (size_t j = 0; j < c->set->n_devices; j++) {
+		for (size_t j = 0; j < c->set->n_devices &&
+		                   named < EVIDENCE_DEVICES_MAX; j++) {
 			const dmar_device *d = &c->set->devices[j];
 			for (size_t k = 0; k < d->n_stack; k++) {
 				if (d->stack[k].driver != drv)
 					continue;
-				if (named++ < EVIDENCE_DEVICES_MAX)
-					evidence(&f, "%s lists %s", d->stack[k].source, drv->name);
+				evidence(&f, "%s lists %s", d->stack[k].source, drv->name);
+				named++;
 				break;
 			}
 		}
@@ -593,13 +629,11 @@ static void rule_dma_verifier(rule_ctx *c)
 	evidence_value(&f, &v->level);
 	evidence(&f, "%s = %s", v->drivers_path,
 	         v->drivers ? v->drivers : "(absent)");
-	const char *targets = NULL;
+	namelist targets = { NULL, 0 };
 	for (size_t i = 0; i < c->set->n_drivers; i++) {
 		const dmar_driver *drv = &c->set->drivers[i];
-		if (!drv->verified || drv->n_devices == 0)
-			continue;
-		targets = targets ? arena_printf(c->a, "%s, %s", targets, drv->name)
-		                  : drv->name;
+		if (drv->verified && drv->n_devices > 0)
+			namelist_add(c, &targets, drv->name);
 	}
 	if (v->drivers == NULL)
 		emit(&f, "Driver Verifier DMA checking is set (VerifyDriverLevel "
@@ -608,7 +642,7 @@ static void rule_dma_verifier(rule_ctx *c)
 		emit(&f, "Driver Verifier DMA checking is configured (VerifyDriverLevel "
 		     "0x%x, VerifyDrivers \"%s\"): conditional opt-ins of the drivers "
 		     "it targets count as opt-ins; PCI drivers targeted: %s",
-		     v->level.dword, v->drivers, targets ? targets : "none");
+		     v->level.dword, v->drivers, namelist_text(c, &targets, "none"));
 }
 
 static void rule_hive_dirty(rule_ctx *c)
@@ -641,68 +675,125 @@ static int same_value(const dmar_value *a, const dmar_value *b)
 	       (a->display && b->display ? strcmp(a->display, b->display) == 0 : 1);
 }
 
-static const dmar_device *find_device(const dmar_control_set *s, const char *id)
+/* Lookups across control sets: devices by instance id through a sorted
+ * index, drivers by name in their (already sorted) array. */
+static int device_ptr_cmp(const void *a, const void *b)
 {
+	return strcmp((*(const dmar_device *const *)a)->instance_id,
+	              (*(const dmar_device *const *)b)->instance_id);
+}
+
+static int driver_name_cmp(const void *a, const void *b)
+{
+	return text_casecmp(((const dmar_driver *)a)->name,
+	                    ((const dmar_driver *)b)->name);
+}
+
+static const dmar_device **device_index(rule_ctx *c, const dmar_control_set *s)
+{
+	const dmar_device **ix = arena_calloc(c->a, s->n_devices + 1, sizeof(*ix));
+	if (ix == NULL)
+		return NULL;
 	for (size_t i = 0; i < s->n_devices; i++)
-		if (strcmp(s->devices[i].instance_id, id) == 0)
-			return &s->devices[i];
-	return NULL;
+		ix[i] = &s->devices[i];
+	qsort(ix, s->n_devices, sizeof(*ix), device_ptr_cmp);
+	return ix;
 }
 
-static const dmar_driver *find_driver(const dmar_control_set *s, const char *name)
+static const dmar_device *index_find(const dmar_device **ix, size_t n,
+                                     const dmar_device *like)
 {
-	for (size_t i = 0; i < s->n_drivers; i++)
-		if (strcmp(s->drivers[i].name, name) == 0)
-			return &s->drivers[i];
-	return NULL;
+	const dmar_device *const *hit = bsearch(&like, ix, n, sizeof(*ix),
+	                                         device_ptr_cmp);
+	return hit ? *hit : NULL;
 }
 
-/* One value (picked by 'pick') of the same item in every set: draft a
- * finding when two sets disagree. */
-typedef const dmar_value *(*value_pick)(rule_ctx *c, size_t set, const void *item);
-
-static void drift_check(rule_ctx *c, const char *instance_id, const char *what,
-                        const void *item0, value_pick pick)
+static const dmar_driver *driver_find(const dmar_control_set *s,
+                                      const dmar_driver *like)
 {
-	dmar_report *r = c->report;
-	const dmar_value *base = pick(c, 0, item0);
+	return bsearch(like, s->drivers, s->n_drivers, sizeof(*s->drivers),
+	               driver_name_cmp);
+}
+
+/* vals[s]: the same value in each set (NULL where the item is absent).
+ * Draft a finding when two sets disagree. */
+static void drift_check(rule_ctx *c, const dmar_value **vals,
+                        const char *instance_id, const char *what,
+                        const char *whose)
+{
 	int differs = 0;
-	for (size_t s = 1; base != NULL && s < r->n_sets; s++) {
-		const dmar_value *v = pick(c, s, item0);
-		if (v != NULL && !same_value(base, v))
+	for (size_t s = 1; vals[0] != NULL && s < c->report->n_sets; s++)
+		if (vals[s] != NULL && !same_value(vals[0], vals[s]))
 			differs = 1;
-	}
 	if (!differs)
 		return;
 	draft f;
 	draft_start(&f, c, "DMAR-CONTROLSET-DRIFT", instance_id, 0);
-	for (size_t s = 0; s < r->n_sets; s++) {
-		const dmar_value *v = pick(c, s, item0);
-		if (v != NULL)
-			evidence_value(&f, v);
+	for (size_t s = 0; s < c->report->n_sets; s++)
+		if (vals[s] != NULL)
+			evidence_value(&f, vals[s]);
+	emit(&f, "%s of %s differs between control sets", what, whose);
+}
+
+static void drift_devices(rule_ctx *c, const dmar_value **vals)
+{
+	dmar_report *r = c->report;
+	const dmar_device ***ix = arena_calloc(c->a, r->n_sets, sizeof(*ix));
+	const dmar_device **same = arena_calloc(c->a, r->n_sets, sizeof(*same));
+	for (size_t s = 1; ix && same && s < r->n_sets; s++)
+		if ((ix[s] = device_index(c, &r->sets[s])) == NULL)
+			return;
+	if (ix == NULL || same == NULL)
+		return;
+	const dmar_control_set *first = &r->sets[0];
+	for (size_t i = 0; i < first->n_devices; i++) {
+		same[0] = &first->devices[i];
+		for (size_t s = 1; s < r->n_sets; s++)
+			same[s] = index_find(ix[s], r->sets[s].n_devices, same[0]);
+		for (size_t s = 0; s < r->n_sets; s++)
+			vals[s] = same[s] ? &same[s]->dma.remapping_supported : NULL;
+		drift_check(c, vals, same[0]->instance_id,
+		            "DMA Management\\RemappingSupported", device_label(c, same[0]));
+		for (size_t s = 0; s < r->n_sets; s++)
+			vals[s] = same[s] ? &same[s]->dma.remapping_flags : NULL;
+		drift_check(c, vals, same[0]->instance_id,
+		            "DMA Management\\RemappingFlags", device_label(c, same[0]));
 	}
-	emit(&f, "%s differs between control sets", what);
 }
 
-static const dmar_value *pick_supported(rule_ctx *c, size_t s, const void *item)
+/* An absent DmaRemappingCompatible of 'name' in set s, for evidence. */
+static const dmar_value *absent_compatible(rule_ctx *c, const dmar_control_set *s,
+                                           const char *name)
 {
-	const dmar_device *d = find_device(&c->report->sets[s],
-	                                   ((const dmar_device *)item)->instance_id);
-	return d ? &d->dma.remapping_supported : NULL;
+	dmar_value *v = arena_alloc(c->a, sizeof(*v));
+	if (v != NULL)
+		v->path = arena_printf(c->a, "%s\\Services\\%s\\Parameters\\"
+		                       "DmaRemappingCompatible", s->name, name);
+	return v;
 }
 
-static const dmar_value *pick_flags(rule_ctx *c, size_t s, const void *item)
+/* Every driver any set knows, compared once: a driver that has a value in
+ * one set only is "absent" in the others. */
+static void drift_drivers(rule_ctx *c, const dmar_value **vals)
 {
-	const dmar_device *d = find_device(&c->report->sets[s],
-	                                   ((const dmar_device *)item)->instance_id);
-	return d ? &d->dma.remapping_flags : NULL;
-}
-
-static const dmar_value *pick_compatible(rule_ctx *c, size_t s, const void *item)
-{
-	const dmar_driver *drv = find_driver(&c->report->sets[s],
-	                                     ((const dmar_driver *)item)->name);
-	return drv ? &drv->compatible : NULL;
+	dmar_report *r = c->report;
+	for (size_t s = 0; s < r->n_sets; s++) {
+		for (size_t i = 0; i < r->sets[s].n_drivers; i++) {
+			const dmar_driver *drv = &r->sets[s].drivers[i];
+			int seen_before = 0;
+			for (size_t t = 0; t < s && !seen_before; t++)
+				seen_before = driver_find(&r->sets[t], drv) != NULL;
+			if (seen_before)
+				continue;
+			for (size_t t = 0; t < r->n_sets; t++) {
+				const dmar_driver *other = driver_find(&r->sets[t], drv);
+				vals[t] = other ? &other->compatible
+				                : absent_compatible(c, &r->sets[t], drv->name);
+			}
+			drift_check(c, vals, NULL, "DmaRemappingCompatible",
+			            arena_printf(c->a, "driver %s", drv->name));
+		}
+	}
 }
 
 static void rule_controlset_drift(rule_ctx *c)
@@ -710,23 +801,11 @@ static void rule_controlset_drift(rule_ctx *c)
 	dmar_report *r = c->report;
 	if (!c->hive_wide || r->n_sets < 2)
 		return;
-	const dmar_control_set *first = &r->sets[0];
-	for (size_t i = 0; i < first->n_devices; i++) {
-		const dmar_device *d = &first->devices[i];
-		const char *label = device_label(c, d);
-		drift_check(c, d->instance_id,
-		            arena_printf(c->a, "DMA Management\\RemappingSupported of %s",
-		                         label), d, pick_supported);
-		drift_check(c, d->instance_id,
-		            arena_printf(c->a, "DMA Management\\RemappingFlags of %s",
-		                         label), d, pick_flags);
-	}
-	for (size_t i = 0; i < first->n_drivers; i++) {
-		const dmar_driver *drv = &first->drivers[i];
-		drift_check(c, NULL,
-		            arena_printf(c->a, "DmaRemappingCompatible of driver %s",
-		                         drv->name), drv, pick_compatible);
-	}
+	const dmar_value **vals = arena_calloc(c->a, r->n_sets, sizeof(*vals));
+	if (vals == NULL)
+		return;
+	drift_devices(c, vals);
+	drift_drivers(c, vals);
 }
 
 /* ---- The table ---------------------------------------------------------------------- */
