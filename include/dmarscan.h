@@ -154,13 +154,15 @@ typedef struct dmar_value {
 	int is_dword;         /* type REG_DWORD and size 4: 'dword' is meaningful */
 	uint32_t dword;       /* the number, when is_dword */
 	int valid;            /* the kernel uses it (is_dword and a defined number) */
+	int unreadable;       /* present, but its data could not be read */
 	const char *path;     /* registry path of the value, for evidence */
 	const char *display;  /* the data rendered for people: "0x00000000 (0)",
 	                         "REG_SZ \"1\"", "REG_BINARY 2 bytes 01 00" */
 } dmar_value;
 
-/* Present but not used by the kernel: the INF or the tamperer got it wrong. */
-#define DMAR_VALUE_IGNORED(v) ((v)->present && !(v)->valid)
+/* Present but not used by the kernel: the INF or the tamperer got it wrong.
+ * (A value whose data could not be read is a read problem, not this.) */
+#define DMAR_VALUE_IGNORED(v) ((v)->present && !(v)->valid && !(v)->unreadable)
 
 /* Which numbers each policy value defines. */
 typedef enum dmar_value_kind {
@@ -373,10 +375,10 @@ typedef struct dmar_report {
 	struct dmar_arena *arena;      /* private */
 } dmar_report;
 
-/* Analyse a hive.  Returns 0 with a report, possibly with report->error set
- * when parts could not be read (the rest is still reported); fails only
- * when nothing could be analysed (e.g. the requested control set is
- * absent). */
+/* Analyse a hive.  Returns 0 with a report; report->error says what could
+ * not be read or analysed (an unreadable root key, an absent control set,
+ * damaged keys), and whatever could be read is still reported.  Fails only
+ * for a bad argument or when memory runs out. */
 DMAR_EXTERN int dmar_scan(dmar_report **out, dmar_hive *hive,
                           const dmar_options *opts, dmar_error **err);
 DMAR_EXTERN void dmar_report_free(dmar_report *report);

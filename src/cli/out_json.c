@@ -47,6 +47,13 @@ static json_t *jtime(uint64_t filetime)
 	return iso ? json_string(iso) : json_null();
 }
 
+/* The number the kernel uses, null when absent or ignored: the contract's
+ * 0|1|null and 0..3|null fields.  The raw number is in "..._value". */
+static json_t *jused_or_null(const dmar_value *v)
+{
+	return v->valid ? json_integer(v->dword) : json_null();
+}
+
 static json_t *jdword_or_null(const dmar_value *v)
 {
 	return v->is_dword ? json_integer(v->dword) : json_null();
@@ -91,8 +98,8 @@ static json_t *jdma_management(const dmar_dma_management *m)
 	int valid = !DMAR_VALUE_IGNORED(&m->remapping_supported) &&
 	            !DMAR_VALUE_IGNORED(&m->remapping_flags);
 	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o}",
-	                 "remapping_supported", jdword_or_null(&m->remapping_supported),
-	                 "remapping_flags", jdword_or_null(&m->remapping_flags),
+	                 "remapping_supported", jused_or_null(&m->remapping_supported),
+	                 "remapping_flags", jused_or_null(&m->remapping_flags),
 	                 "valid", valid,
 	                 "last_written", jtime(m->last_written),
 	                 "key_path", jstr(m->key_path),
@@ -106,7 +113,7 @@ static json_t *jstack_entry(const dmar_stack_entry *e)
 	return json_pack("{s:o, s:s, s:o, s:b, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
 	                 "name", jstr(d->name),
 	                 "role", dmar_role_name(e->role),
-	                 "dma_remapping_compatible", jdword_or_null(&d->compatible),
+	                 "dma_remapping_compatible", jused_or_null(&d->compatible),
 	                 "valid", !DMAR_VALUE_IGNORED(&d->compatible),
 	                 "level", dmar_level_name(d->level),
 	                 "verified", d->verified,
@@ -187,7 +194,7 @@ static json_t *jdriver(const dmar_driver *d)
 	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:b, s:o, s:I, s:o, s:o, s:o, s:o}",
 	                 "name", jstr(d->name),
 	                 "service_key", d->service_present,
-	                 "dma_remapping_compatible", jdword_or_null(&d->compatible),
+	                 "dma_remapping_compatible", jused_or_null(&d->compatible),
 	                 "valid", json_boolean(!DMAR_VALUE_IGNORED(&d->compatible)),
 	                 "level", dmar_level_name(d->level),
 	                 "verified", d->verified,
@@ -308,8 +315,11 @@ static void json_failed(output *o, const char *path, const char *message)
 {
 	json_t *e = jhive_head(path, NULL);
 	json_object_set_new(e, "control_set", json_null());
+	json_object_set_new(e, "os_build", json_null());
+	json_object_set_new(e, "rules", json_null());
 	json_object_set_new(e, "devices", json_array());
 	json_object_set_new(e, "findings", json_array());
+	json_object_set_new(e, "warnings", json_array());
 	json_object_set_new(e, "error", jstr(message));
 	write_element(o, e);
 }

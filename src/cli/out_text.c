@@ -157,11 +157,13 @@ static void print_summary(output *o, const dmar_report *r,
 	        drv_directives == 1 ? "" : "s", dev_directives,
 	        dev_directives == 1 ? "" : "s");
 	summary_line(o, "verifier");
-	if (s->verifier.dma_checking)
-		fprintf(o->out, "DMA checking on for \"%s\"\n",
-		        s->verifier.drivers ? s->verifier.drivers : "");
-	else
+	if (s->verifier.dma_checking) {
+		fprintf(o->out, "DMA checking on for \"");
+		put_cell(o, s->verifier.drivers, 80, 0);
+		fprintf(o->out, "\"\n");
+	} else {
 		fprintf(o->out, "DMA checking off\n");
+	}
 }
 
 /* ---- Device table ------------------------------------------------------------ */

@@ -18,12 +18,15 @@
 
 #include "pciid.h"
 #include "text.h"
+#include "visited.h"
 
 #define DISPLAY_CLASS_GUID "{4d36e968-e325-11ce-bfc1-08002be10318}"
 #define VERIFIER_DMA_CHECKING 0x80u
-/* Filters read from one list.  Windows sets no limit, but a real device has
- * a handful; a hostile hive listing thousands must not blow up the work. */
-#define STACK_LIST_MAX 256
+/* Walk budgets.  A real machine has a few hundred PCI instances in its
+ * history and under two thousand services; a hostile hive must not make the
+ * walk unbounded.  Reaching one stops that walk and is reported. */
+#define MAX_DEVICES 65536
+#define MAX_SERVICES 262144
 
 /* A driver a device's stack names, before the driver records exist. */
 typedef struct stack_name {
@@ -51,6 +54,7 @@ typedef struct collect_ctx {
 	arena_vec classes;      /* class_info */
 	arena_vec drivers;      /* dmar_driver */
 	dmar_verifier verifier;
+	size_t services_seen;
 } collect_ctx;
 
 /* ---- Small helpers --------------------------------------------------------- */
@@ -103,16 +107,6 @@ static int value_list(dmar_arena *a, const hive_value *raw, const char ***out)
 	return 1;
 }
 
-static int value_dword(const hive_value *raw, uint32_t *out)
-{
-	if (!raw->present || raw->type != DMAR_REG_DWORD || raw->size != 4 ||
-	    raw->data == NULL)
-		return 0;
-	*out = (uint32_t)raw->data[0] | (uint32_t)raw->data[1] << 8 |
-	       (uint32_t)raw->data[2] << 16 | (uint32_t)raw->data[3] << 24;
-	return 1;
-}
-
 void collect_value(dmar_arena *a, const hive_value *raw, dmar_value_kind kind,
                    const char *path, dmar_value *out)
 {
@@ -123,17 +117,67 @@ void collect_value(dmar_arena *a, const hive_value *raw, dmar_value_kind kind,
 		return;
 	out->type = raw->type;
 	out->size = raw->size;
+	out->unreadable = raw->unreadable;
 	dmar_value_judge(out, kind, raw->data, raw->data ? raw->size : 0);
-	if (raw->data != NULL || raw->size == 0)
+	if (raw->unreadable)
+		out->display = arena_printf(a, "%s %u bytes (unreadable)",
+		                            text_type_label(a, raw->type), raw->size);
+	else if (raw->data != NULL || raw->size == 0)
 		out->display = text_value_display(a, raw->type, raw->data, raw->size);
 	else
-		out->display = arena_printf(a, "%s %u bytes (not loaded)",
+		out->display = arena_printf(a, "%s %u bytes (too large to load)",
 		                            text_type_label(a, raw->type), raw->size);
 }
 
 static const char *join_path(collect_ctx *c, const char *base, const char *name)
 {
 	return arena_printf(c->a, "%s\\%s", base, name);
+}
+
+int collect_first_visit(collect_sink *sink, hkey *k, const char *parent_path)
+{
+	uint64_t off;
+	if (hkey_offset(k, &off) < 0)
+		return 1;   /* cannot tell: walk it */
+	int fresh = visited_add(sink->cells, off);
+	if (fresh == 0 && (*sink->shared)++ < COLLECT_SHARED_NAMED)
+		arena_strlist_addf(sink->arena, sink->warnings,
+		                   "%s\\%s: its key cell was already read through "
+		                   "another subkey entry (a damaged or hostile hive); "
+		                   "skipped", parent_path, hkey_name(k));
+	return fresh;
+}
+
+/* What a walk step returns: go on, stop this walk (a budget was reached
+ * and reported), or out of memory. */
+enum { WALK_ON = 0, WALK_STOP = 1, WALK_NOMEM = -1 };
+
+typedef int (*subkey_fn)(collect_ctx *c, hkey *sub, void *arg);
+
+/* Call fn for each subkey of k, named 'path'.  Unreadable subkeys are
+ * reported and shared cells skipped; a WALK_STOP or WALK_NOMEM from fn
+ * ends the walk and is returned. */
+static int each_subkey(collect_ctx *c, hkey *k, const char *path, subkey_fn fn,
+                       void *arg)
+{
+	int n = 0;
+	if (hkey_subkey_count(k, &n) < 0) {
+		read_problem(c, path);
+		return WALK_ON;
+	}
+	for (int i = 0; i < n; i++) {
+		hkey *sub = NULL;
+		if (hkey_subkey_at(k, i, &sub) < 0) {
+			read_problem(c, arena_printf(c->a, "%s (subkey %d)", path, i));
+			continue;
+		}
+		int fresh = collect_first_visit(c->sink, sub, path);
+		int rc = fresh > 0 ? fn(c, sub, arg) : fresh < 0 ? WALK_NOMEM : WALK_ON;
+		hkey_free(sub);
+		if (rc != WALK_ON)
+			return rc;
+	}
+	return WALK_ON;
 }
 
 /* ---- Driver Verifier --------------------------------------------------------- */
@@ -158,9 +202,7 @@ static void collect_verifier(collect_ctx *c)
 	v->drivers_path = join_path(c, v->key_path, names[1]);
 	const char **list = NULL;
 	int n = value_list(c->a, &raw[1], &list);
-	const char *joined = n > 0 ? list[0] : NULL;
-	for (int i = 1; i < n && joined; i++)
-		joined = arena_printf(c->a, "%s %s", joined, list[i]);
+	const char *joined = n > 0 ? text_join(c->a, list, (size_t)n, " ") : NULL;
 	v->drivers = joined;
 	v->dma_checking = v->level.valid && (v->level.dword & VERIFIER_DMA_CHECKING);
 	v->all_drivers = joined != NULL && strcmp(joined, "*") == 0;
@@ -246,11 +288,6 @@ static const char *const DEVICE_VALUES[DV_COUNT] = {
 static int stack_add(collect_ctx *c, arena_vec *stack, dmar_role role,
                      const char *const *names, int n, const char *source)
 {
-	if (n > STACK_LIST_MAX) {
-		warn(c, "%s lists %d drivers; only the first %d are considered",
-		     source, n, STACK_LIST_MAX);
-		n = STACK_LIST_MAX;
-	}
 	for (int i = 0; i < n; i++) {
 		if (names[i] == NULL || names[i][0] == '\0')
 			continue;
@@ -353,19 +390,26 @@ static void collect_identity(collect_ctx *c, dmar_device *d, const char *hw,
 	const char *friendly = collect_string(c->a, &raw[DV_FRIENDLY]);
 	d->description = text_indirect_format(c->a, friendly ? friendly
 	                                      : collect_string(c->a, &raw[DV_DEVICEDESC]));
-	d->has_capabilities = value_dword(&raw[DV_CAPS], &d->capabilities);
-	value_dword(&raw[DV_CONFIGFLAGS], &d->config_flags);
+	d->has_capabilities = hive_value_dword(&raw[DV_CAPS], &d->capabilities);
+	hive_value_dword(&raw[DV_CONFIGFLAGS], &d->config_flags);
 	d->is_display = pciid_is_display_class(d->class_code) ||
 	                (d->class_guid != NULL &&
 	                 text_casecmp(d->class_guid, DISPLAY_CLASS_GUID) == 0);
 }
 
-static int collect_device(collect_ctx *c, const char *hw, hkey *inst)
+static int collect_device(collect_ctx *c, hkey *inst, void *arg)
 {
+	const char *hw = arg;
+	if (c->devices.count >= MAX_DEVICES) {
+		arena_strlist_addf(c->a, c->sink->problems, "%s\\Enum\\PCI: more "
+		                   "than %d device instances; the rest were not read",
+		                   c->cs_name, MAX_DEVICES);
+		return WALK_STOP;
+	}
 	dmar_device *d = arena_vec_push(c->a, &c->devices);
 	arena_vec *stack = arena_vec_push(c->a, &c->stacks);
 	if (d == NULL || stack == NULL)
-		return -1;
+		return WALK_NOMEM;
 	arena_vec_init(stack, sizeof(stack_name));
 	const char *name = hkey_name(inst);
 	d->instance_id = arena_printf(c->a, "PCI\\%s\\%s", hw, name);
@@ -377,35 +421,19 @@ static int collect_device(collect_ctx *c, const char *hw, hkey *inst)
 		read_problem(c, d->key_path);
 	collect_identity(c, d, hw, raw);
 	collect_dma_management(c, inst, d);
-	if (collect_stack(c, d, raw, stack) != 0)
-		return -1;
-	return arena_failed(c->a) ? -1 : 0;
+	if (collect_stack(c, d, raw, stack) != 0 || arena_failed(c->a))
+		return WALK_NOMEM;
+	return WALK_ON;
 }
 
-static int collect_hardware_key(collect_ctx *c, hkey *hwkey, const char *path)
+static int collect_hardware_key(collect_ctx *c, hkey *hwkey, void *arg)
 {
+	const char *path = arg;
 	const char *hw = arena_strdup(c->a, hkey_name(hwkey));
-	const char *hw_path = join_path(c, path, hw ? hw : "");
-	int n = 0;
 	if (hw == NULL)
-		return -1;
-	if (hkey_subkey_count(hwkey, &n) < 0) {
-		read_problem(c, hw_path);
-		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		hkey *inst = NULL;
-		if (hkey_subkey_at(hwkey, i, &inst) < 0) {
-			read_problem(c, arena_printf(c->a, "%s (instance %d)",
-			                                   hw_path, i));
-			continue;
-		}
-		int rc = collect_device(c, hw, inst);
-		hkey_free(inst);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
+		return WALK_NOMEM;
+	return each_subkey(c, hwkey, join_path(c, path, hw), collect_device,
+	                   (void *)hw);
 }
 
 static int collect_pci(collect_ctx *c)
@@ -419,21 +447,9 @@ static int collect_pci(collect_ctx *c)
 		warn(c, "%s: key absent, no PCI devices recorded", path);
 	if (r <= 0)
 		return 0;
-	int n = 0, rc = 0;
-	if (hkey_subkey_count(pci, &n) < 0)
-		read_problem(c, path);
-	for (int i = 0; i < n && rc == 0; i++) {
-		hkey *hw = NULL;
-		if (hkey_subkey_at(pci, i, &hw) < 0) {
-			read_problem(c, arena_printf(c->a, "%s (subkey %d)",
-			                                   path, i));
-			continue;
-		}
-		rc = collect_hardware_key(c, hw, path);
-		hkey_free(hw);
-	}
+	int rc = each_subkey(c, pci, path, collect_hardware_key, (void *)path);
 	hkey_free(pci);
-	return rc;
+	return rc == WALK_NOMEM ? -1 : 0;
 }
 
 /* ---- Drivers ------------------------------------------------------------------------ */
@@ -539,39 +555,50 @@ static dmar_driver *driver_finish(collect_ctx *c, dmar_driver *drv, hkey *svc)
 	return arena_failed(c->a) ? NULL : drv;
 }
 
+typedef struct wanted_names {
+	const char **names;      /* sorted, unique */
+	size_t count;
+	unsigned char *seen;
+} wanted_names;
+
 /* One service key: keep it when a stack names it or it holds a value. */
-static int consider_service(collect_ctx *c, hkey *svc, const char **wanted,
-                            size_t n_wanted, unsigned char *seen)
+static int consider_service(collect_ctx *c, hkey *svc, void *arg)
 {
+	wanted_names *w = arg;
+	if (++c->services_seen > MAX_SERVICES) {
+		arena_strlist_addf(c->a, c->sink->problems, "%s\\Services: more than "
+		                   "%d services; the rest were not read", c->cs_name,
+		                   MAX_SERVICES);
+		return WALK_STOP;
+	}
 	const char *name = hkey_name(svc);
-	const char **hit = bsearch(&name, wanted, n_wanted, sizeof(*wanted),
-	                           name_cmp);
+	const char **hit = w->count ? bsearch(&name, w->names, w->count,
+	                                      sizeof(*w->names), name_cmp) : NULL;
 	if (hit != NULL) {
-		size_t idx = (size_t)(hit - wanted);
-		if (seen[idx]) {
+		size_t idx = (size_t)(hit - w->names);
+		if (w->seen[idx]) {
 			warn(c, "%s\\Services: two keys named %s; the first is used",
 			     c->cs_name, name);
-			return 0;
+			return WALK_ON;
 		}
-		seen[idx] = 1;
+		w->seen[idx] = 1;
 		dmar_driver *drv = driver_new(c, *hit, svc);
-		return drv && driver_finish(c, drv, svc) ? 0 : -1;
+		return drv && driver_finish(c, drv, svc) ? WALK_ON : WALK_NOMEM;
 	}
 	/* Not in a stack: keep only if it carries a DMA remapping value. */
 	size_t mark = c->drivers.count;
 	dmar_driver *drv = driver_new(c, arena_strdup(c->a, name), svc);
 	if (drv == NULL)
-		return -1;
+		return WALK_NOMEM;
 	if (!drv->compatible.present && !drv->compatible_selfhost.present &&
 	    !drv->on_hiber_path.present) {
 		c->drivers.count = mark;
-		return 0;
+		return WALK_ON;
 	}
-	return driver_finish(c, drv, svc) ? 0 : -1;
+	return driver_finish(c, drv, svc) ? WALK_ON : WALK_NOMEM;
 }
 
-static int collect_services(collect_ctx *c, const char **wanted, size_t n_wanted,
-                            unsigned char *seen)
+static int collect_services(collect_ctx *c, wanted_names *w)
 {
 	const char *path = join_path(c, c->cs_name, "Services");
 	hkey *services = NULL;
@@ -582,37 +609,31 @@ static int collect_services(collect_ctx *c, const char **wanted, size_t n_wanted
 		warn(c, "%s: key absent", path);
 	if (r <= 0)
 		return 0;
-	int n = 0, rc = 0;
-	if (hkey_subkey_count(services, &n) < 0)
-		read_problem(c, path);
-	for (int i = 0; i < n && rc == 0; i++) {
-		hkey *svc = NULL;
-		if (hkey_subkey_at(services, i, &svc) < 0) {
-			read_problem(c, arena_printf(c->a, "%s (subkey %d)",
-			                                   path, i));
-			continue;
-		}
-		rc = consider_service(c, svc, wanted, n_wanted, seen);
-		hkey_free(svc);
-	}
+	int rc = each_subkey(c, services, path, consider_service, w);
 	hkey_free(services);
-	return rc;
+	return rc == WALK_NOMEM ? -1 : 0;
 }
 
-static void resolve_stacks(collect_ctx *c)
+/* Point every stack entry at its driver record and count, per driver, the
+ * devices whose stack holds it (once per device, in linear time). */
+static int resolve_stacks(collect_ctx *c)
 {
 	dmar_device *devices = c->devices.items;
 	arena_vec *stacks = c->stacks.items;
 	dmar_driver *drivers = c->drivers.items;
+	size_t n_drivers = c->drivers.count;
+	size_t *last_device = arena_calloc(c->a, n_drivers + 1, sizeof(size_t));
+	if (last_device == NULL)
+		return -1;
 	for (size_t i = 0; i < c->devices.count; i++) {
 		dmar_device *d = &devices[i];
 		stack_name *names = stacks[i].items;
 		d->stack = arena_calloc(c->a, stacks[i].count + 1, sizeof(*d->stack));
 		if (d->stack == NULL)
-			return;
-		for (size_t j = 0; j < stacks[i].count; j++) {
+			return -1;
+		for (size_t j = 0; j < stacks[i].count && n_drivers > 0; j++) {
 			dmar_driver key = { .name = names[j].name };
-			dmar_driver *drv = bsearch(&key, drivers, c->drivers.count,
+			dmar_driver *drv = bsearch(&key, drivers, n_drivers,
 			                           sizeof(*drivers), driver_cmp);
 			if (drv == NULL)
 				continue;
@@ -622,32 +643,35 @@ static void resolve_stacks(collect_ctx *c)
 			e->source = names[j].source;
 			if (e->role == DMAR_ROLE_SERVICE)
 				d->verified = drv->verified;
-			/* count each device once per driver */
-			int repeat = 0;
-			for (size_t k = 0; k + 1 < d->n_stack; k++)
-				repeat |= d->stack[k].driver == drv;
-			if (!repeat)
+			size_t k = (size_t)(drv - drivers);
+			if (last_device[k] != i + 1) {
+				last_device[k] = i + 1;
 				drv->n_devices++;
+			}
 		}
 	}
+	return 0;
 }
 
 static int collect_drivers(collect_ctx *c)
 {
-	size_t n_wanted = 0;
-	const char **wanted = stack_names(c, &n_wanted);
-	unsigned char *seen = arena_calloc(c->a, n_wanted + 1, 1);
-	if (wanted == NULL || seen == NULL)
+	wanted_names w;
+	w.names = stack_names(c, &w.count);
+	w.seen = arena_calloc(c->a, w.count + 1, 1);
+	if (w.names == NULL || w.seen == NULL)
 		return -1;
-	if (collect_services(c, wanted, n_wanted, seen) != 0)
+	if (collect_services(c, &w) != 0)
 		return -1;
-	for (size_t i = 0; i < n_wanted; i++) {
-		dmar_driver *drv = seen[i] ? NULL : driver_new(c, wanted[i], NULL);
-		if (!seen[i] && (drv == NULL || driver_finish(c, drv, NULL) == NULL))
+	for (size_t i = 0; i < w.count; i++) {
+		dmar_driver *drv = w.seen[i] ? NULL : driver_new(c, w.names[i], NULL);
+		if (!w.seen[i] && (drv == NULL || driver_finish(c, drv, NULL) == NULL))
 			return -1;
 	}
-	qsort(c->drivers.items, c->drivers.count, sizeof(dmar_driver), driver_cmp);
-	resolve_stacks(c);
+	if (c->drivers.count > 1)
+		qsort(c->drivers.items, c->drivers.count, sizeof(dmar_driver),
+		      driver_cmp);
+	if (resolve_stacks(c) != 0)
+		return -1;
 	return arena_failed(c->a) ? -1 : 0;
 }
 

@@ -14,12 +14,22 @@
 
 #include "arena.h"
 #include "hive.h"
+#include "visited.h"
 
 typedef struct collect_sink {
 	dmar_arena *arena;
 	arena_strlist *problems;   /* parts that could not be read */
 	arena_strlist *warnings;   /* oddities worth a line */
+	visited *cells;            /* key cells entered in this hive */
+	size_t *shared;            /* shared cells skipped so far */
 } collect_sink;
+
+/* Shared cells named one by one in the warnings; the rest are counted. */
+#define COLLECT_SHARED_NAMED 10
+
+/* Record k's cell; 1 when new, 0 when already entered (a shared cell of a
+ * damaged or hostile hive: a warning names it), -1 out of memory. */
+int collect_first_visit(collect_sink *sink, hkey *k, const char *parent_path);
 
 /* Fill 'out' from the control set key 'cs' named out->name.  Returns 0, or
  * -1 when memory ran out (read problems are reported through the sink and

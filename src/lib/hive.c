@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "errors.h"
 #include "text.h"
 
@@ -36,7 +37,7 @@
 struct dmar_hive {
 	dmar_hive_info info;
 	char *path;
-	char embedded_name[80];
+	char embedded_name[32 * 3 + 1];   /* 32 UTF-16 units as UTF-8 */
 	uint8_t *data;
 	size_t size;
 	int data_mapped;
@@ -208,12 +209,6 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 }
 
 /* ---- Base block -------------------------------------------------------------- */
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 static uint32_t base_block_checksum(const uint8_t *b)
 {
@@ -539,6 +534,15 @@ static int value_name(libregf_value_t *v, char *out)
 	return 0;
 }
 
+int hkey_offset(hkey *k, uint64_t *offset)
+{
+	off64_t off = 0;
+	if (libregf_key_get_offset(k->key, &off, NULL) != 1 || off < 0)
+		return -1;
+	*offset = (uint64_t)off;
+	return 1;
+}
+
 const dmar_hive *hkey_hive(const hkey *k)
 {
 	return k->hive;
@@ -608,6 +612,7 @@ static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
 	if (libregf_value_get_value_type(v, &out->type, &e) != 1 ||
 	    libregf_value_get_value_data_size(v, &size, &e) != 1) {
 		hive_note_error(k->hive, &e, "cannot read a value");
+		out->unreadable = 1;
 		return -1;
 	}
 	out->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
@@ -622,6 +627,7 @@ static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
 	}
 	if (libregf_value_get_value_data(v, data, size, &e) != 1) {
 		hive_note_error(k->hive, &e, "cannot read value data");
+		out->unreadable = 1;
 		return -1;
 	}
 	out->data = data;
@@ -657,6 +663,15 @@ int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
 		libregf_value_free(&v, NULL);
 	}
 	return rc;
+}
+
+int hive_value_dword(const hive_value *v, uint32_t *out)
+{
+	if (!v->present || v->type != DMAR_REG_DWORD || v->size != 4 ||
+	    v->data == NULL)
+		return 0;
+	*out = le32(v->data);
+	return 1;
 }
 
 int hkey_get_value(hkey *k, dmar_arena *a, const char *name, hive_value *out)

@@ -26,8 +26,13 @@ typedef struct hive_value {
 	int present;
 	uint32_t type;
 	uint32_t size;            /* the data size the value declares */
-	const uint8_t *data;      /* in the arena; NULL when absent or too big */
+	const uint8_t *data;      /* in the arena; NULL when absent, too big or
+	                             unreadable */
+	int unreadable;           /* the data could not be read */
 } hive_value;
+
+/* The number of a REG_DWORD with exactly four bytes of data: 1, else 0. */
+int hive_value_dword(const hive_value *v, uint32_t *out);
 
 /* The message of the last failed operation on this hive ("" if none). */
 const char *hive_last_error(const dmar_hive *h);
@@ -47,6 +52,10 @@ int hkey_open_child(hkey *parent, const char *name, hkey **out);
 /* Number of subkeys and the subkey at an index (1 / -1). */
 int hkey_subkey_count(hkey *k, int *count);
 int hkey_subkey_at(hkey *k, int index, hkey **out);
+
+/* File offset of the key's cell: the same offset twice in one walk means a
+ * shared cell (a hostile hive).  Returns 1, or -1. */
+int hkey_offset(hkey *k, uint64_t *offset);
 
 /* The hive a key belongs to. */
 const dmar_hive *hkey_hive(const hkey *k);

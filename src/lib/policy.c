@@ -15,11 +15,7 @@
 
 #include <dmarscan.h>
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
+#include "bytes.h"
 
 /*
  * The kernel reads a policy value only when it is REG_DWORD with exactly

@@ -323,6 +323,13 @@ static void optout_finding(rule_ctx *c, const char *rule_id, int exposed)
 		draft f;
 		draft_start(&f, c, rule_id, d->instance_id, mask);
 		const char *cause = optout_cause(&f, d, first_gen(mask));
+		if (mask == DMAR_GEN_ALL) {
+			/* the generations may blame different values */
+			const char *pre = optout_cause(&f, d, DMAR_GEN_PRE_24H2);
+			if (strcmp(pre, cause) != 0)
+				cause = arena_printf(c->a, "under the 24H2 rules %s; under "
+				                     "the pre-24H2 rules %s", cause, pre);
+		}
 		evidence_exposure(&f, d);
 		if (exposed)
 			emit(&f, "%s is at %s on an external port: %s",
@@ -429,11 +436,15 @@ static void rule_invalid_value(rule_ctx *c)
 			                      d->dma.last_written, d->instance_id, g24,
 			                      "of 0 or 1",
 			                      "the per-driver values decide instead");
+		const dmar_value *sup = &d->dma.remapping_supported;
 		if (DMAR_VALUE_IGNORED(&d->dma.remapping_flags))
 			invalid_value_finding(c, &d->dma.remapping_flags,
 			                      d->dma.last_written, d->instance_id, g24,
 			                      "(bit 0: only when external)",
-			                      "an opt-in becomes unconditional");
+			                      sup->valid && sup->dword == 1
+			                      ? "the per-device opt-in becomes unconditional"
+			                      : "it has no effect (RemappingSupported is "
+			                        "not a valid 1)");
 	}
 	for (size_t i = 0; i < c->set->n_drivers; i++) {
 		const dmar_driver *drv = &c->set->drivers[i];
@@ -501,10 +512,14 @@ static void rule_device_overrides_driver(rule_ctx *c)
 			if (d->stack[j].driver->compatible.valid)
 				evidence_stack_entry(&f, &d->stack[j]);
 		int ext = d->treated_external;
+		const int device_outcome[2] = { p->if_internal, p->if_external };
+		if (drv[ext] == p->policy)
+			ext = !ext;   /* they agree here: name the exposure where not */
 		emit(&f, "Under 24H2 the per-device DMA Management value of %s decides "
-		     "alone (%s) and overrides its drivers' DmaRemappingCompatible "
-		     "values, which would give %s", device_label(c, d),
-		     policy_words(p->policy), policy_words(drv[ext]));
+		     "alone (%s for %s device) and overrides its drivers' "
+		     "DmaRemappingCompatible values, which would give %s",
+		     device_label(c, d), policy_words(device_outcome[ext]),
+		     ext ? "an external" : "an internal", policy_words(drv[ext]));
 	}
 }
 
@@ -581,14 +596,30 @@ static void conditional_evidence(draft *f, const dmar_device *d,
 	}
 }
 
+/* Drivers of the stack Driver Verifier promotes (a conditional opt-in
+ * made an opt-in); also the function driver when the 24H2 per-device
+ * conditional counts it as DMA-verified. */
+static const char *verified_drivers(rule_ctx *c, const dmar_device *d,
+                                    int *any)
+{
+	namelist names = { NULL, 0 };
+	for (size_t i = 0; i < d->n_stack; i++)
+		if (d->stack[i].driver->verified)
+			namelist_add(c, &names, d->stack[i].driver->name);
+	*any = names.count > 0 || d->verified;
+	return namelist_text(c, &names, "its function driver");
+}
+
 static void rule_conditional(rule_ctx *c)
 {
 	for (size_t i = 0; i < c->set->n_devices; i++) {
 		const dmar_device *d = &c->set->devices[i];
 		unsigned mask = gens_where(c, d, holds_exposure_dependent);
 		unsigned vmask = 0;
-		for (int g = 0; g < DMAR_GEN_COUNT; g++)
-			if ((c->gens & DMAR_GEN_BIT(g)) && d->verified &&
+		int any_verified = 0;
+		const char *verified = verified_drivers(c, d, &any_verified);
+		for (int g = 0; any_verified && g < DMAR_GEN_COUNT; g++)
+			if ((c->gens & DMAR_GEN_BIT(g)) &&
 			    unverified_policy(c, d, (dmar_generation)g) !=
 			    d->prediction[g].policy)
 				vmask |= DMAR_GEN_BIT(g);
@@ -603,8 +634,8 @@ static void rule_conditional(rule_ctx *c)
 		if (vmask & DMAR_GEN_BIT(g)) {
 			evidence_value(&f, &c->set->verifier.level);
 			emit(&f, "%s gets %s only because Driver Verifier DMA checking "
-			     "targets its driver; without it: %s", device_label(c, d),
-			     policy_words(p->policy),
+			     "targets %s; without it: %s", device_label(c, d),
+			     policy_words(p->policy), verified,
 			     policy_words(unverified_policy(c, d, g)));
 		} else {
 			int ext = d->treated_external;

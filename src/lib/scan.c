@@ -37,6 +37,8 @@ typedef struct scan_ctx {
 	hkey *root;
 	arena_strlist problems;
 	arena_strlist warnings;
+	visited cells;                       /* key cells entered */
+	size_t shared;                       /* shared cells skipped */
 	int present[MAX_CONTROL_SETS + 1];   /* ControlSetNNN exists */
 } scan_ctx;
 
@@ -107,24 +109,22 @@ static void read_select(scan_ctx *s)
 {
 	hkey *sel = NULL;
 	hive_value raw;
+	uint32_t v = 0;
 	int r = hkey_open(s->root, "Select", &sel);
-	if (r > 0 && hkey_get_value(sel, s->a, "Current", &raw) > 0 &&
-	    raw.type == DMAR_REG_DWORD && raw.size == 4 && raw.data != NULL) {
-		uint32_t v = (uint32_t)raw.data[0] | (uint32_t)raw.data[1] << 8 |
-		             (uint32_t)raw.data[2] << 16 | (uint32_t)raw.data[3] << 24;
-		if (v >= 1 && v <= MAX_CONTROL_SETS)
-			s->report->select_current = (int)v;
-		else
-			arena_strlist_addf(s->a, &s->warnings,
-			                   "Select\\Current holds %u, which names no control set", v);
-	} else if (r < 0) {
-		arena_strlist_addf(s->a, &s->problems, "Select: %s",
+	if (r > 0)
+		r = hkey_get_value(sel, s->a, "Current", &raw);
+	hkey_free(sel);
+	if (r < 0)
+		arena_strlist_addf(s->a, &s->problems, "Select\\Current: %s",
 		                   hive_last_error(hkey_hive(s->root)));
-	} else {
+	else if (r == 0 || !hive_value_dword(&raw, &v))
 		arena_strlist_add(s->a, &s->warnings,
 		                  "Select\\Current is absent or not a REG_DWORD");
-	}
-	hkey_free(sel);
+	else if (v >= 1 && v <= MAX_CONTROL_SETS)
+		s->report->select_current = (int)v;
+	else
+		arena_strlist_addf(s->a, &s->warnings,
+		                   "Select\\Current holds %u, which names no control set", v);
 }
 
 static const char *present_list(scan_ctx *s)
@@ -215,6 +215,8 @@ static void predict_device(dmar_arena *a, dmar_device *d, const dmar_options *op
 	}
 }
 
+/* 1 when the set was analysed, 0 when it was skipped (absent, unreadable
+ * or an alias of a set already read), -1 out of memory. */
 static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 {
 	set->number = number;
@@ -230,12 +232,18 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 		                         : "key absent");
 		return 0;
 	}
-	collect_sink sink = { s->a, &s->problems, &s->warnings };
+	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->cells,
+	                      &s->shared };
+	int fresh = collect_first_visit(&sink, cs, "");
+	if (fresh <= 0) {
+		hkey_free(cs);
+		return fresh;
+	}
 	int rc = collect_control_set(cs, &sink, set);
 	hkey_free(cs);
 	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
 		predict_device(s->a, &set->devices[i], s->opts);
-	return rc;
+	return rc == 0 ? 1 : -1;
 }
 
 /* ---- The report ---------------------------------------------------------------------- */
@@ -265,9 +273,14 @@ static int scan_sets(scan_ctx *s)
 	if (r->sets == NULL)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		if (scan_control_set(s, numbers[i], &r->sets[r->n_sets]) != 0)
+		dmar_control_set *set = &r->sets[r->n_sets];
+		int rc = scan_control_set(s, numbers[i], set);
+		if (rc < 0)
 			return -1;
-		r->n_sets++;
+		if (rc > 0)
+			r->n_sets++;
+		else
+			memset(set, 0, sizeof(*set));
 	}
 	return 0;
 }
@@ -313,6 +326,7 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	s->opts = opts;
 	arena_strlist_init(&s->problems);
 	arena_strlist_init(&s->warnings);
+	visited_init(&s->cells);
 	copy_hive_info(s, dmar_hive_get_info(hive));
 	resolve_rules(r, opts->rules);
 
@@ -325,6 +339,10 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 			rc = rules_run(r, opts);
 	}
 	hkey_free(s->root);
+	visited_free(&s->cells);
+	if (s->shared > COLLECT_SHARED_NAMED)
+		arena_strlist_addf(a, &s->warnings, "%zu more shared key cells "
+		                   "skipped", s->shared - COLLECT_SHARED_NAMED);
 	for (size_t i = 0; i < arena_strlist_count(&s->problems); i++)
 		arena_strlist_add(a, &s->warnings, arena_strlist_items(&s->problems)[i]);
 	if (r->error == NULL)

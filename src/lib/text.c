@@ -5,11 +5,14 @@
 
 #include "text.h"
 
+#include "bytes.h"
+
 #include <dmarscan.h>
 #include <stdio.h>
 #include <string.h>
 
 #define REPLACEMENT 0xFFFDu
+#define DISPLAY_ITEMS 16   /* strings of a REG_MULTI_SZ shown in evidence */
 
 static size_t utf8_put(char *out, uint32_t cp)
 {
@@ -288,6 +291,29 @@ char *text_lower(dmar_arena *a, const char *s)
 	return out;
 }
 
+char *text_join(dmar_arena *a, const char *const *items, size_t n,
+                const char *sep)
+{
+	size_t seplen = strlen(sep), total = 1;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(items[i]) + (i ? seplen : 0);
+	char *out = arena_alloc(a, total);
+	if (out == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i) {
+			memcpy(out + o, sep, seplen);
+			o += seplen;
+		}
+		size_t len = strlen(items[i]);
+		memcpy(out + o, items[i], len);
+		o += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static char *display_hex(dmar_arena *a, const char *type_name,
                          const uint8_t *data, size_t size)
 {
@@ -315,8 +341,7 @@ char *text_value_display(dmar_arena *a, uint32_t type, const uint8_t *data,
 	if (name == NULL)
 		return NULL;
 	if (type == DMAR_REG_DWORD && size == 4) {
-		uint32_t v = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
-		             (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
+		uint32_t v = le32(data);
 		return arena_printf(a, "REG_DWORD 0x%08x (%u)", v, v);
 	}
 	if (type == DMAR_REG_SZ || type == DMAR_REG_EXPAND_SZ) {
@@ -328,10 +353,17 @@ char *text_value_display(dmar_arena *a, uint32_t type, const uint8_t *data,
 		int n = text_multi_from_utf16le(a, data, size, &items);
 		if (n < 0)
 			return NULL;
-		char *out = arena_strdup(a, "REG_MULTI_SZ [");
-		for (int i = 0; i < n && out; i++)
-			out = arena_printf(a, "%s%s\"%s\"", out, i ? ", " : "", items[i]);
-		return out ? arena_printf(a, "%s]", out) : NULL;
+		size_t shown = (size_t)n < DISPLAY_ITEMS ? (size_t)n : DISPLAY_ITEMS;
+		const char **quoted = arena_calloc(a, shown + 1, sizeof(*quoted));
+		for (size_t i = 0; quoted && i < shown; i++)
+			quoted[i] = arena_printf(a, "\"%s\"", items[i]);
+		const char *list = quoted ? text_join(a, quoted, shown, ", ") : NULL;
+		if (list == NULL)
+			return NULL;
+		return (size_t)n > shown
+		       ? arena_printf(a, "REG_MULTI_SZ [%s, ... %zu more]", list,
+		                      (size_t)n - shown)
+		       : arena_printf(a, "REG_MULTI_SZ [%s]", list);
 	}
 	return display_hex(a, name, data, size);
 }

@@ -46,8 +46,12 @@ int text_starts_with_nocase(const char *s, const char *prefix);
  * Strings that are not indirect come back unchanged. */
 const char *text_indirect_format(dmar_arena *a, const char *s);
 
+/* items joined with sep, in one allocation. */
+char *text_join(dmar_arena *a, const char *const *items, size_t n,
+                const char *sep);
+
 /* Render value data for evidence: "REG_SZ \"1\"", "REG_BINARY 2 bytes 01 00"
- * (at most 16 bytes shown). */
+ * (at most 16 bytes or 16 strings shown). */
 char *text_value_display(dmar_arena *a, uint32_t type, const uint8_t *data,
                          size_t size);
 
