@@ -359,6 +359,7 @@ typedef struct dmar_control_set {
 	dmar_verifier verifier;
 	size_t n_findings;
 	dmar_finding *findings;        /* hive-wide findings sit on the first set */
+	const dmar_device **by_instance_id;   /* private: see dmar_find_device */
 } dmar_control_set;
 
 typedef struct dmar_report {
@@ -383,7 +384,13 @@ DMAR_EXTERN int dmar_scan(dmar_report **out, dmar_hive *hive,
                           const dmar_options *opts, dmar_error **err);
 DMAR_EXTERN void dmar_report_free(dmar_report *report);
 
-/* Helpers over a report. */
+/* Helpers over a report.  The lookups take O(log n) and return NULL when
+ * the set has no such device or driver (driver names compare as Windows
+ * compares service names, ignoring case). */
+DMAR_EXTERN const dmar_device *dmar_find_device(const dmar_control_set *set,
+                                                const char *instance_id);
+DMAR_EXTERN const dmar_driver *dmar_find_driver(const dmar_control_set *set,
+                                                const char *name);
 DMAR_EXTERN unsigned dmar_report_generations(const dmar_report *report);
 DMAR_EXTERN size_t dmar_report_count_at_least(const dmar_report *report,
                                               dmar_severity min);

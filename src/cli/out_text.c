@@ -176,38 +176,19 @@ static int flag_of(const char *rule)
 	return -1;
 }
 
-static int device_ptr_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const dmar_device *const *)a)->instance_id,
-	              (*(const dmar_device *const *)b)->instance_id);
-}
-
 /* masks[i]: the FLAGS bits of the findings on device i, in one pass over
- * the findings (a sorted index finds each finding's device). */
+ * the findings. */
 static unsigned *device_flag_masks(const dmar_control_set *s)
 {
 	unsigned *masks = calloc(s->n_devices + 1, sizeof(*masks));
-	const dmar_device **ix = calloc(s->n_devices + 1, sizeof(*ix));
-	if (masks == NULL || ix == NULL) {
-		free(ix);
-		return masks;
-	}
-	for (size_t i = 0; i < s->n_devices; i++)
-		ix[i] = &s->devices[i];
-	qsort(ix, s->n_devices, sizeof(*ix), device_ptr_cmp);
-	for (size_t i = 0; i < s->n_findings; i++) {
+	for (size_t i = 0; masks != NULL && i < s->n_findings; i++) {
 		const dmar_finding *f = &s->findings[i];
-		int flag = f->instance_id ? flag_of(f->rule) : -1;
-		if (flag < 0)
-			continue;
-		dmar_device like = { .instance_id = f->instance_id };
-		const dmar_device *key = &like;
-		const dmar_device *const *hit = bsearch(&key, ix, s->n_devices,
-		                                         sizeof(*ix), device_ptr_cmp);
-		if (hit != NULL)
-			masks[*hit - s->devices] |= 1u << flag;
+		int flag = flag_of(f->rule);
+		const dmar_device *d = flag >= 0 ? dmar_find_device(s, f->instance_id)
+		                                 : NULL;
+		if (d != NULL)
+			masks[d - s->devices] |= 1u << flag;
 	}
-	free(ix);
 	return masks;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pciid.h"
+#include "report.h"
 #include "text.h"
 #include "visited.h"
 
@@ -459,12 +460,6 @@ static int name_cmp(const void *a, const void *b)
 	return text_casecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int driver_cmp(const void *a, const void *b)
-{
-	return text_casecmp(((const dmar_driver *)a)->name,
-	                    ((const dmar_driver *)b)->name);
-}
-
 /* Sorted, unique (case-insensitive) names of every driver in a stack. */
 static const char **stack_names(collect_ctx *c, size_t *count)
 {
@@ -634,7 +629,7 @@ static int resolve_stacks(collect_ctx *c)
 		for (size_t j = 0; j < stacks[i].count && n_drivers > 0; j++) {
 			dmar_driver key = { .name = names[j].name };
 			dmar_driver *drv = bsearch(&key, drivers, n_drivers,
-			                           sizeof(*drivers), driver_cmp);
+			                           sizeof(*drivers), report_driver_cmp);
 			if (drv == NULL)
 				continue;
 			dmar_stack_entry *e = &d->stack[d->n_stack++];
@@ -669,7 +664,7 @@ static int collect_drivers(collect_ctx *c)
 	}
 	if (c->drivers.count > 1)
 		qsort(c->drivers.items, c->drivers.count, sizeof(dmar_driver),
-		      driver_cmp);
+		      report_driver_cmp);
 	if (resolve_stacks(c) != 0)
 		return -1;
 	return arena_failed(c->a) ? -1 : 0;

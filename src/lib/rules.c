@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "report.h"
 #include "text.h"
 
 #define EVIDENCE_DEVICES_MAX 5   /* devices named in a per-driver finding */
@@ -26,7 +27,6 @@ typedef struct rule_ctx {
 	dmar_report *report;
 	dmar_control_set *set;
 	int hive_wide;               /* this set also carries hive-wide findings */
-	const dmar_options *opts;
 	unsigned gens;               /* generations in force */
 	dmar_arena *a;
 	arena_vec findings;          /* dmar_finding, for 'set' */
@@ -476,12 +476,10 @@ static void rule_invalid_value(rule_ctx *c)
 /* The per-driver outcome pair (internal, external) of a device's stack. */
 static void driver_outcomes(rule_ctx *c, const dmar_device *d, int out[2])
 {
-	dmar_level *levels = arena_calloc(c->a, d->n_stack + 1, sizeof(*levels));
+	dmar_level *levels = report_stack_levels(c->a, d, 1);
 	out[0] = out[1] = 0;
 	if (levels == NULL)
 		return;
-	for (size_t i = 0; i < d->n_stack; i++)
-		levels[i] = d->stack[i].driver->level;
 	out[0] = dmar_policy_combine(levels, d->n_stack, 0);
 	out[1] = dmar_policy_combine(levels, d->n_stack, 1);
 }
@@ -565,11 +563,9 @@ static void rule_graphics_optin(rule_ctx *c)
 static int unverified_policy(rule_ctx *c, const dmar_device *d,
                              dmar_generation g)
 {
-	dmar_level *levels = arena_calloc(c->a, d->n_stack + 1, sizeof(*levels));
+	dmar_level *levels = report_stack_levels(c->a, d, 0);
 	if (levels == NULL)
 		return d->prediction[g].policy;
-	for (size_t i = 0; i < d->n_stack; i++)
-		levels[i] = dmar_level_from_compatible(&d->stack[i].driver->compatible, 0);
 	return dmar_policy_predict(g, levels, d->n_stack,
 	                           &d->dma.remapping_supported,
 	                           &d->dma.remapping_flags, d->treated_external, 0,
@@ -706,46 +702,6 @@ static int same_value(const dmar_value *a, const dmar_value *b)
 	       (a->display && b->display ? strcmp(a->display, b->display) == 0 : 1);
 }
 
-/* Lookups across control sets: devices by instance id through a sorted
- * index, drivers by name in their (already sorted) array. */
-static int device_ptr_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const dmar_device *const *)a)->instance_id,
-	              (*(const dmar_device *const *)b)->instance_id);
-}
-
-static int driver_name_cmp(const void *a, const void *b)
-{
-	return text_casecmp(((const dmar_driver *)a)->name,
-	                    ((const dmar_driver *)b)->name);
-}
-
-static const dmar_device **device_index(rule_ctx *c, const dmar_control_set *s)
-{
-	const dmar_device **ix = arena_calloc(c->a, s->n_devices + 1, sizeof(*ix));
-	if (ix == NULL)
-		return NULL;
-	for (size_t i = 0; i < s->n_devices; i++)
-		ix[i] = &s->devices[i];
-	qsort(ix, s->n_devices, sizeof(*ix), device_ptr_cmp);
-	return ix;
-}
-
-static const dmar_device *index_find(const dmar_device **ix, size_t n,
-                                     const dmar_device *like)
-{
-	const dmar_device *const *hit = bsearch(&like, ix, n, sizeof(*ix),
-	                                         device_ptr_cmp);
-	return hit ? *hit : NULL;
-}
-
-static const dmar_driver *driver_find(const dmar_control_set *s,
-                                      const dmar_driver *like)
-{
-	return bsearch(like, s->drivers, s->n_drivers, sizeof(*s->drivers),
-	               driver_name_cmp);
-}
-
 /* vals[s]: the same value in each set (NULL where the item is absent).
  * Draft a finding when two sets disagree. */
 static void drift_check(rule_ctx *c, const dmar_value **vals,
@@ -769,18 +725,14 @@ static void drift_check(rule_ctx *c, const dmar_value **vals,
 static void drift_devices(rule_ctx *c, const dmar_value **vals)
 {
 	dmar_report *r = c->report;
-	const dmar_device ***ix = arena_calloc(c->a, r->n_sets, sizeof(*ix));
 	const dmar_device **same = arena_calloc(c->a, r->n_sets, sizeof(*same));
-	for (size_t s = 1; ix && same && s < r->n_sets; s++)
-		if ((ix[s] = device_index(c, &r->sets[s])) == NULL)
-			return;
-	if (ix == NULL || same == NULL)
+	if (same == NULL)
 		return;
 	const dmar_control_set *first = &r->sets[0];
 	for (size_t i = 0; i < first->n_devices; i++) {
 		same[0] = &first->devices[i];
 		for (size_t s = 1; s < r->n_sets; s++)
-			same[s] = index_find(ix[s], r->sets[s].n_devices, same[0]);
+			same[s] = dmar_find_device(&r->sets[s], same[0]->instance_id);
 		for (size_t s = 0; s < r->n_sets; s++)
 			vals[s] = same[s] ? &same[s]->dma.remapping_supported : NULL;
 		drift_check(c, vals, same[0]->instance_id,
@@ -813,11 +765,12 @@ static void drift_drivers(rule_ctx *c, const dmar_value **vals)
 			const dmar_driver *drv = &r->sets[s].drivers[i];
 			int seen_before = 0;
 			for (size_t t = 0; t < s && !seen_before; t++)
-				seen_before = driver_find(&r->sets[t], drv) != NULL;
+				seen_before = dmar_find_driver(&r->sets[t], drv->name) != NULL;
 			if (seen_before)
 				continue;
 			for (size_t t = 0; t < r->n_sets; t++) {
-				const dmar_driver *other = driver_find(&r->sets[t], drv);
+				const dmar_driver *other = dmar_find_driver(&r->sets[t],
+				                                            drv->name);
 				vals[t] = other ? &other->compatible
 				                : absent_compatible(c, &r->sets[t], drv->name);
 			}
@@ -927,7 +880,7 @@ static int sort_findings(dmar_arena *a, dmar_finding *items, size_t n)
 	return 0;
 }
 
-int rules_run(dmar_report *report, const dmar_options *opts)
+int rules_run(dmar_report *report)
 {
 	for (size_t s = 0; s < report->n_sets; s++) {
 		rule_ctx c;
@@ -935,7 +888,6 @@ int rules_run(dmar_report *report, const dmar_options *opts)
 		c.report = report;
 		c.set = &report->sets[s];
 		c.hive_wide = s == 0;
-		c.opts = opts;
 		c.gens = dmar_report_generations(report);
 		c.a = report->arena;
 		arena_vec_init(&c.findings, sizeof(dmar_finding));

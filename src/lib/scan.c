@@ -17,6 +17,7 @@
 #include "collect.h"
 #include "errors.h"
 #include "hive.h"
+#include "report.h"
 #include "rules.h"
 #include "text.h"
 
@@ -56,15 +57,6 @@ static void resolve_rules(dmar_report *r, dmar_rules wanted)
 		r->rules = DMAR_RULES_BOTH;
 		r->rules_reason = "OS build unknown: both rule generations";
 		break;
-	}
-}
-
-unsigned dmar_report_generations(const dmar_report *r)
-{
-	switch (r->rules) {
-	case DMAR_RULES_PRE_24H2: return DMAR_GEN_BIT(DMAR_GEN_PRE_24H2);
-	case DMAR_RULES_24H2: return DMAR_GEN_BIT(DMAR_GEN_24H2);
-	default: return DMAR_GEN_ALL;
 	}
 }
 
@@ -194,11 +186,9 @@ static void predict_device(dmar_arena *a, dmar_device *d, const dmar_options *op
 	d->treated_external = x->verdict == DMAR_EXPOSURE_EXTERNAL ||
 	                      (x->verdict == DMAR_EXPOSURE_UNKNOWN &&
 	                       opts->assume == DMAR_ASSUME_EXTERNAL);
-	dmar_level *levels = arena_calloc(a, d->n_stack + 1, sizeof(*levels));
+	dmar_level *levels = report_stack_levels(a, d, 1);
 	if (levels == NULL)
 		return;
-	for (size_t i = 0; i < d->n_stack; i++)
-		levels[i] = d->stack[i].driver->level;
 	for (int g = 0; g < DMAR_GEN_COUNT; g++) {
 		dmar_prediction *p = &d->prediction[g];
 		const dmar_value *sup = &d->dma.remapping_supported;
@@ -243,6 +233,8 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 	hkey_free(cs);
 	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
 		predict_device(s->a, &set->devices[i], s->opts);
+	if (rc == 0)
+		rc = report_index_devices(s->a, set);
 	return rc == 0 ? 1 : -1;
 }
 
@@ -336,7 +328,7 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	} else {
 		rc = scan_sets(s);
 		if (rc == 0)
-			rc = rules_run(r, opts);
+			rc = rules_run(r);
 	}
 	hkey_free(s->root);
 	visited_free(&s->cells);
@@ -356,22 +348,4 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	}
 	*out = r;
 	return 0;
-}
-
-void dmar_report_free(dmar_report *report)
-{
-	if (report == NULL)
-		return;
-	arena_free(report->arena);
-	free(report);
-}
-
-size_t dmar_report_count_at_least(const dmar_report *r, dmar_severity min)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_sets; i++)
-		for (size_t j = 0; j < r->sets[i].n_findings; j++)
-			if (r->sets[i].findings[j].severity >= min)
-				n++;
-	return n;
 }
