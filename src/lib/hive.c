@@ -426,6 +426,22 @@ int hive_root(dmar_hive *h, hkey **out)
 	return *out ? 1 : -1;
 }
 
+/* Turn a libregf lookup result (1 found, 0 absent, -1 error) into ours. */
+static int lookup_result(hkey *parent, int r, libregf_key_t *key,
+                         libregf_error_t **e, const char *name, hkey **out)
+{
+	if (r == 0)
+		return 0;
+	if (r != 1) {
+		char what[200];
+		snprintf(what, sizeof(what), "cannot read key %.150s", name);
+		hive_note_error(parent->hive, e, what);
+		return -1;
+	}
+	*out = hkey_wrap(parent->hive, key);
+	return *out ? 1 : -1;
+}
+
 int hkey_open(hkey *parent, const char *path, hkey **out)
 {
 	libregf_key_t *key = NULL;
@@ -433,16 +449,7 @@ int hkey_open(hkey *parent, const char *path, hkey **out)
 	*out = NULL;
 	int r = libregf_key_get_sub_key_by_utf8_path(
 		parent->key, (const uint8_t *)path, strlen(path), &key, &e);
-	if (r == 0)
-		return 0;
-	if (r != 1) {
-		char what[200];
-		snprintf(what, sizeof(what), "cannot read key %.150s", path);
-		hive_note_error(parent->hive, &e, what);
-		return -1;
-	}
-	*out = hkey_wrap(parent->hive, key);
-	return *out ? 1 : -1;
+	return lookup_result(parent, r, key, &e, path, out);
 }
 
 int hkey_open_child(hkey *parent, const char *name, hkey **out)
@@ -454,16 +461,7 @@ int hkey_open_child(hkey *parent, const char *name, hkey **out)
 		return 0;   /* no key name holds a backslash */
 	int r = libregf_key_get_sub_key_by_utf8_name(
 		parent->key, (const uint8_t *)name, strlen(name), &key, &e);
-	if (r == 0)
-		return 0;
-	if (r != 1) {
-		char what[200];
-		snprintf(what, sizeof(what), "cannot read key %.150s", name);
-		hive_note_error(parent->hive, &e, what);
-		return -1;
-	}
-	*out = hkey_wrap(parent->hive, key);
-	return *out ? 1 : -1;
+	return lookup_result(parent, r, key, &e, name, out);
 }
 
 int hkey_subkey_count(hkey *k, int *count)
