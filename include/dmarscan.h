@@ -238,10 +238,25 @@ DMAR_EXTERN void dmar_hive_free(dmar_hive *hive);
 #define DMAR_CONTROL_SET_CURRENT 0    /* the one \Select\Current names */
 #define DMAR_CONTROL_SET_ALL (-1)     /* every ControlSetNNN, current first */
 
+/* Data tables users can extend: the PCI identities of Thunderbolt / USB4
+ * host routers, tunnel root ports and controller bridges that tell which
+ * devices sit on external ports (data/external-ports.ids, built in).
+ * Create once, add the user's files, pass in dmar_options.tables; one
+ * table may serve many scans, also from several threads. */
+typedef struct dmar_tables dmar_tables;
+
+DMAR_EXTERN int dmar_tables_new(dmar_tables **out, dmar_error **err);
+/* Add the entries of a file in the same format (later entries win).
+ * Fails with "FILE:LINE: problem" on a bad line. */
+DMAR_EXTERN int dmar_tables_add_port_ids(dmar_tables *tables, const char *path,
+                                         dmar_error **err);
+DMAR_EXTERN void dmar_tables_free(dmar_tables *tables);
+
 typedef struct dmar_options {
 	int control_set;        /* DMAR_CONTROL_SET_CURRENT, _ALL or 1..999 */
 	dmar_rules rules;       /* generation(s) the findings use */
 	dmar_assume assume;     /* for devices of unknown exposure */
+	const dmar_tables *tables;  /* NULL: the built-in tables */
 } dmar_options;
 
 DMAR_EXTERN void dmar_options_init(dmar_options *opts);
@@ -292,6 +307,32 @@ typedef struct dmar_prediction {
 	int decided_by_device;         /* 24H2: DMA Management decided alone */
 } dmar_prediction;
 
+/* PCI device type (DEVPKEY_PciDevice_DeviceType). */
+enum {
+	DMAR_PCI_TYPE_ROOT_PORT = 8,
+	DMAR_PCI_TYPE_UPSTREAM_SWITCH_PORT = 9,
+	DMAR_PCI_TYPE_DOWNSTREAM_SWITCH_PORT = 10
+};
+
+/* What the device's property store (Properties\{fmtid}\NNNN) records. */
+typedef struct dmar_device_properties {
+	const char *last_known_parent;      /* {83da6326-...},10 */
+	int has_pci_device_type;
+	uint32_t pci_device_type;           /* {3ab22e31-...},1 */
+	int is_tunneled;                    /* {3ab22e31-...},47: -1 absent */
+	const char *usb4_host_router;       /* {3ab22e31-...},44 */
+	int has_usb_dvsec_port_type;
+	uint32_t usb_dvsec_port_type;       /* {3ab22e31-...},41 */
+	const char **location_paths;        /* {a45c254e-...},37 */
+	size_t n_location_paths;
+	const char *bios_device_name;       /* {540b947e-...},10 */
+	int has_persisted_policy;
+	uint32_t persisted_policy;          /* {83da6326-...},18 DmaRemappingPolicy */
+	uint64_t install_date;              /* {83da6326-...},100..103 FILETIMEs */
+} dmar_device_properties;
+
+struct dmar_node;
+
 typedef struct dmar_device {
 	const char *instance_id;       /* PCI\VEN_..&DEV_..\<instance> */
 	const char *key_path;          /* ControlSet001\Enum\PCI\... */
@@ -322,8 +363,28 @@ typedef struct dmar_device {
 	int treated_external;          /* exposure used for the prediction */
 	dmar_prediction prediction[DMAR_GEN_COUNT];
 	const char *parent;            /* parent instance id, NULL when unknown */
+	const char *parent_source;     /* "LastKnownParent" or "ParentIdPrefix" */
+	const struct dmar_node *node;  /* this device in the tree */
+	dmar_device_properties properties;
 	uint64_t first_install, last_arrival, last_removal;   /* FILETIME or 0 */
 } dmar_device;
+
+/* A node of the device tree: a PCI device, or one of its ancestors from
+ * another enumerator (ACPI root bridges, the root of the tree).  Parent
+ * links come from LastKnownParent, else from ParentIdPrefix; chains that
+ * break or loop are cut and the reason kept. */
+typedef struct dmar_node {
+	const char *instance_id;
+	const char *description;
+	const struct dmar_node *parent;   /* NULL for a root */
+	const char *parent_id;            /* as recorded, even if not found */
+	const char *parent_source;        /* "LastKnownParent", "ParentIdPrefix" */
+	const char *parent_problem;       /* why the chain stops here, or NULL */
+	const dmar_device *device;        /* NULL when not under Enum\PCI */
+	const char *container_id;
+	dmar_exposure_verdict verdict;
+	int depth;                        /* 0 for a root */
+} dmar_node;
 
 /* Driver Verifier settings (Control\Session Manager\Memory Management). */
 typedef struct dmar_verifier {
@@ -357,6 +418,12 @@ typedef struct dmar_control_set {
 	dmar_driver *drivers;          /* every driver in a stack, and every
 	                                  service holding a DMA remapping value */
 	dmar_verifier verifier;
+	size_t n_nodes;
+	dmar_node *nodes;              /* the tree: every device and its
+	                                  ancestors, parents before children */
+	int dma_remapping_aware;       /* some driver or device holds a DMA
+	                                  remapping value: this Windows knows
+	                                  DMA remapping (10 1803 and later) */
 	size_t n_findings;
 	dmar_finding *findings;        /* hive-wide findings sit on the first set */
 	const dmar_device **by_instance_id;   /* private: see dmar_find_device */

@@ -69,6 +69,29 @@ static FILE *open_output(const cli_options *o)
 	return f;
 }
 
+/* The built-in tables and the user's additions; a bad file is a usage
+ * error, named with its line. */
+static int load_tables(const cli_options *o, dmar_tables **out)
+{
+	dmar_error *err = NULL;
+	if (dmar_tables_new(out, &err) != 0) {
+		fprintf(stderr, "dmarscan: %s\n", err ? err->message : "out of memory");
+		dmar_error_free(err);
+		return -1;
+	}
+	for (int i = 0; i < o->n_port_id_files; i++) {
+		if (dmar_tables_add_port_ids(*out, o->port_id_files[i], &err) != 0) {
+			fprintf(stderr, "dmarscan: --port-ids: %s\n",
+			        err ? err->message : "cannot read");
+			dmar_error_free(err);
+			dmar_tables_free(*out);
+			*out = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Analyse one input; returns the worst exit status it causes. */
 static int scan_input(output *out, const char *path)
 {
@@ -112,29 +135,20 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-int main(int argc, char **argv)
+/* Scan every input with the writer chosen; returns the exit status. */
+static int run(cli_options *opts, FILE *f)
 {
-	cli_options opts;
-	int rc = options_parse(argc, argv, &opts);
-	if (rc == OPTIONS_DONE)
-		return ferror(stdout) ? EXIT_USAGE : EXIT_CLEAN;
-	if (rc != OPTIONS_RUN)
-		return EXIT_USAGE;
-
-	FILE *f = open_output(&opts);
-	if (f == NULL)
-		return EXIT_USAGE;
 	output out = {
-		.ops = opts.format == FORMAT_JSON ? &output_json_ops : &output_text_ops,
+		.ops = opts->format == FORMAT_JSON ? &output_json_ops : &output_text_ops,
 		.out = f,
-		.opts = &opts,
-		.color = opts.format == FORMAT_TEXT && f == stdout &&
-		         term_want_color(f, opts.color),
+		.opts = opts,
+		.color = opts->format == FORMAT_TEXT && f == stdout &&
+		         term_want_color(f, opts->color),
 	};
 	int status = EXIT_CLEAN;
 	out.ops->begin(&out);
-	for (int i = 0; i < opts.n_inputs; i++)
-		status = worse(status, scan_input(&out, opts.inputs[i]));
+	for (int i = 0; i < opts->n_inputs; i++)
+		status = worse(status, scan_input(&out, opts->inputs[i]));
 	int write_failed = out.ops->end(&out) != 0;
 	if (fflush(f) != 0 || ferror(f))
 		write_failed = 1;
@@ -145,5 +159,26 @@ int main(int argc, char **argv)
 		        strerror(errno));
 		return EXIT_INPUT;
 	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	cli_options opts;
+	dmar_tables *tables = NULL;
+	FILE *f = NULL;
+	int status;
+	int rc = options_parse(argc, argv, &opts);
+	if (rc == OPTIONS_DONE)
+		status = ferror(stdout) ? EXIT_USAGE : EXIT_CLEAN;
+	else if (rc != OPTIONS_RUN || load_tables(&opts, &tables) != 0 ||
+	         (f = open_output(&opts)) == NULL)
+		status = EXIT_USAGE;
+	else {
+		opts.scan.tables = tables;
+		status = run(&opts, f);
+	}
+	dmar_tables_free(tables);
+	free(opts.port_id_files);
 	return status;
 }

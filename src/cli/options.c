@@ -33,6 +33,9 @@ static const char HELP[] =
 "      --assume-external    treat devices of unknown exposure as external:\n"
 "                           conditional opt-ins then resolve to policy 2\n"
 "      --assume-internal    treat devices of unknown exposure as internal\n"
+"      --port-ids FILE      more Thunderbolt/USB4 host routers, tunnel root\n"
+"                           ports and bridges (format of external-ports.ids;\n"
+"                           may be repeated)\n"
 "\n"
 "What to write:\n"
 "  -f, --format FORMAT      text (default) or json (schema \"dmarscan/1\")\n"
@@ -44,6 +47,7 @@ static const char HELP[] =
 "                           (default: high)\n"
 "      --no-color           no colour in text output (also: NO_COLOR=1)\n"
 "  -v, --verbose            text: list every finding, do not collapse repeats\n"
+"  -t, --tree               text: show the device tree with policy and exposure\n"
 "      --list-rules         print the rule catalogue and exit\n"
 "  -h, --help               print this help and exit\n"
 "  -V, --version            print versions and exit\n"
@@ -61,11 +65,17 @@ static const char HELP[] =
 "  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
 "\n"
 "A hive from a disk image is usually dirty (its newest changes sit in\n"
-"SYSTEM.LOG1/LOG2); dmarscan says so with the finding HIVE-DIRTY.\n";
+"SYSTEM.LOG1/LOG2); dmarscan says so with the finding HIVE-DIRTY.\n"
+"\n"
+"Exposure (external, likely_external, internal, unknown) is inferred from the\n"
+"device tree: tunnelled devices, devices below Thunderbolt/USB4 host routers,\n"
+"tunnel root ports and controller bridges are external; removable devices in\n"
+"a container of their own are likely external; the machine container is\n"
+"internal.  Only 'external' resolves a conditional opt-in to policy 2.\n";
 
 enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
-	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES
+	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -80,6 +90,8 @@ static const struct option LONG_OPTIONS[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "tree", no_argument, NULL, 't' },
+	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -199,6 +211,18 @@ static int apply_option(int c, const char *arg, cli_options *o)
 	case 'v':
 		o->verbose = 1;
 		break;
+	case 't':
+		o->tree = 1;
+		break;
+	case OPT_PORT_IDS: {
+		const char **more = realloc(o->port_id_files,
+		                            (size_t)(o->n_port_id_files + 1) * sizeof(*more));
+		if (more == NULL)
+			return usage_error("%s", "out of memory");
+		more[o->n_port_id_files++] = arg;
+		o->port_id_files = more;
+		break;
+	}
 	case OPT_LIST_RULES:
 		print_rules();
 		return OPTIONS_DONE;
@@ -225,7 +249,7 @@ int options_parse(int argc, char **argv, cli_options *o)
 	o->color = -1;
 	opterr = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "f:o:vhV", LONG_OPTIONS, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:vthV", LONG_OPTIONS, NULL)) != -1) {
 		int rc = apply_option(c, optarg, o);
 		if (rc != OPTIONS_RUN)
 			return rc;

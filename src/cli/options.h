@@ -17,6 +17,9 @@ typedef struct cli_options {
 	dmar_severity fail_on;       /* what makes the exit status 1 */
 	int color;                   /* -1 auto, 0 never, 1 always */
 	int verbose;                 /* text: every finding, no collapsing */
+	int tree;                    /* text: the device tree */
+	const char **port_id_files;  /* --port-ids */
+	int n_port_id_files;
 	char **inputs;
 	int n_inputs;
 } cli_options;

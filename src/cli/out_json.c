@@ -150,6 +150,25 @@ static json_t *jexposure(const dmar_device *d)
 	                 "assumed", assumed ? json_string(assumed) : json_null());
 }
 
+static json_t *jproperties(const dmar_device *d)
+{
+	const dmar_device_properties *p = &d->properties;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	                 "last_known_parent", jstr(p->last_known_parent),
+	                 "pci_device_type", p->has_pci_device_type
+	                     ? json_integer(p->pci_device_type) : json_null(),
+	                 "is_tunneled", p->is_tunneled < 0 ? json_null()
+	                     : json_boolean(p->is_tunneled),
+	                 "usb4_host_router", jstr(p->usb4_host_router),
+	                 "usb_dvsec_port_type", p->has_usb_dvsec_port_type
+	                     ? json_integer(p->usb_dvsec_port_type) : json_null(),
+	                 "location_paths", jstrings(p->location_paths,
+	                                            p->n_location_paths),
+	                 "bios_device_name", jstr(p->bios_device_name),
+	                 "persisted_dma_remapping_policy", p->has_persisted_policy
+	                     ? json_integer(p->persisted_policy) : json_null());
+}
+
 static json_t *jdevice(const dmar_device *d)
 {
 	json_t *drivers = json_array();
@@ -181,11 +200,17 @@ static json_t *jdevice(const dmar_device *d)
 	json_object_set_new(o, "dma_remapping_policy", jprediction(d));
 	json_object_set_new(o, "exposure", jexposure(d));
 	json_object_set_new(o, "parent", jstr(d->parent));
+	json_object_set_new(o, "parent_source", jstr(d->parent_source));
+	json_object_set_new(o, "parent_problem",
+	                    jstr(d->node ? d->node->parent_problem : NULL));
+	json_object_set_new(o, "depth", json_integer(d->node ? d->node->depth : 0));
 	json_object_set_new(o, "timestamps",
-	                    json_pack("{s:o, s:o, s:o}",
+	                    json_pack("{s:o, s:o, s:o, s:o}",
+	                              "install", jtime(d->properties.install_date),
 	                              "first_install", jtime(d->first_install),
 	                              "last_arrival", jtime(d->last_arrival),
 	                              "last_removal", jtime(d->last_removal)));
+	json_object_set_new(o, "properties", jproperties(d));
 	return o;
 }
 
@@ -215,6 +240,28 @@ static json_t *jfinding(const dmar_finding *f)
 	                 "message", jstr(f->message),
 	                 "evidence", jstrings(f->evidence, f->n_evidence),
 	                 "generations", jgens(f->generations));
+}
+
+/* The tree's nodes outside Enum\PCI (ACPI root bridges, ROOT, HTREE). */
+static json_t *jancestors(const dmar_control_set *set)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; set != NULL && i < set->n_nodes; i++) {
+		const dmar_node *n = &set->nodes[i];
+		if (n->device != NULL)
+			continue;
+		json_array_append_new(a, json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
+			"instance_id", jstr(n->instance_id),
+			"description", jstr(n->description),
+			"parent", jstr(n->parent_id),
+			"parent_source", jstr(n->parent_source),
+			"parent_problem", jstr(n->parent_problem),
+			"container_id", jstr(n->container_id),
+			"exposure", dmar_exposure_name(n->verdict),
+			"depth", n->depth));
+	}
+	return a;
 }
 
 static const char *rules_name(dmar_rules r)
@@ -279,6 +326,7 @@ static json_t *jset(const output *o, const dmar_report *r,
 	for (size_t i = 0; set != NULL && i < set->n_drivers; i++)
 		json_array_append_new(drivers, jdriver(&set->drivers[i]));
 	json_object_set_new(e, "devices", devices);
+	json_object_set_new(e, "ancestors", jancestors(set));
 	json_object_set_new(e, "drivers", drivers);
 	json_object_set_new(e, "verifier", set == NULL ? json_null()
 	    : json_pack("{s:o, s:o, s:b}",

@@ -33,6 +33,7 @@ static const struct { const char *rule; char flag; const char *meaning; } FLAGS[
 	{ "DMAR-INVALID-VALUE", 'I', "invalid value, ignored by Windows" },
 	{ "DMAR-DEVICE-OVERRIDES-DRIVER", 'D', "24H2 device value overrides drivers" },
 	{ "DMAR-CONTROLSET-DRIFT", 'R', "values drift between control sets" },
+	{ "DMAR-POLICY-MISMATCH", 'P', "persisted policy matches no prediction" },
 	{ "DMAR-GRAPHICS-OPTIN", 'G', "display adapter opts in" },
 	{ "DMAR-CONDITIONAL", 'c', "conditional: depends on exposure" },
 };
@@ -313,6 +314,140 @@ static void print_devices(output *o, const dmar_control_set *s)
 	print_legend(o, used);
 }
 
+/* ---- Device tree ------------------------------------------------------------------ */
+
+static const char *exposure_mark(dmar_exposure_verdict v)
+{
+	switch (v) {
+	case DMAR_EXPOSURE_EXTERNAL: return "EXTERNAL";
+	case DMAR_EXPOSURE_LIKELY_EXTERNAL: return "likely-external";
+	case DMAR_EXPOSURE_INTERNAL: return "internal";
+	default: return "exposure?";
+	}
+}
+
+typedef struct tree_index {
+	size_t *first;     /* first[i]: offset of node i's children in kids */
+	size_t *count;
+	size_t *kids;
+} tree_index;
+
+static int tree_index_build(const dmar_control_set *s, tree_index *t)
+{
+	size_t n = s->n_nodes;
+	t->first = calloc(n + 1, sizeof(size_t));
+	t->count = calloc(n + 1, sizeof(size_t));
+	t->kids = calloc(n + 1, sizeof(size_t));
+	size_t *fill = calloc(n + 1, sizeof(size_t));
+	if (!t->first || !t->count || !t->kids || !fill) {
+		free(fill);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s->nodes[i].parent)
+			t->count[s->nodes[i].parent - s->nodes]++;
+	for (size_t i = 1; i <= n; i++)
+		t->first[i] = t->first[i - 1] + t->count[i - 1];
+	/* nodes come parents first, sorted by depth, so children keep the
+	 * order of the devices (the hive's key order) */
+	for (size_t i = 0; i < n; i++) {
+		const dmar_node *p = s->nodes[i].parent;
+		if (p) {
+			size_t pi = (size_t)(p - s->nodes);
+			t->kids[t->first[pi] + fill[pi]++] = i;
+		}
+	}
+	free(fill);
+	return 0;
+}
+
+static void tree_index_free(tree_index *t)
+{
+	free(t->first);
+	free(t->count);
+	free(t->kids);
+}
+
+static void print_tree_node(output *o, const dmar_node *n)
+{
+	const dmar_device *d = n->device;
+	if (d != NULL) {
+		fprintf(o->out, "%s:%s ", d->vendor_id[0] ? d->vendor_id : "????",
+		        d->device_id[0] ? d->device_id : "????");
+		put_cell(o, d->description ? d->description : d->instance_id, 44, 0);
+		const char *inst = strrchr(d->instance_id, '\\');
+		fputs(" [", o->out);
+		put_safe(o, inst ? inst + 1 : d->instance_id);
+		fprintf(o->out, "]  policy ");
+		print_policy(o, d->prediction[DMAR_GEN_PRE_24H2].policy);
+		fputc('/', o->out);
+		print_policy(o, d->prediction[DMAR_GEN_24H2].policy);
+	} else {
+		put_safe(o, n->instance_id);
+		if (n->description) {
+			fputs("  ", o->out);
+			put_cell(o, n->description, 44, 0);
+		}
+	}
+	term_color c = n->verdict == DMAR_EXPOSURE_EXTERNAL ? TC_RED
+	             : n->verdict == DMAR_EXPOSURE_LIKELY_EXTERNAL ? TC_YELLOW
+	             : TC_DIM;
+	fprintf(o->out, "  %s%s%s", sgr(o, c), exposure_mark(n->verdict),
+	        sgr(o, TC_RESET));
+	if (n->parent_problem) {
+		fprintf(o->out, "  %s(", sgr(o, TC_YELLOW));
+		put_safe(o, n->parent_problem);
+		fprintf(o->out, ")%s", sgr(o, TC_RESET));
+	}
+	fputc('\n', o->out);
+}
+
+/* Depth-first from each root; an explicit stack (depth is bounded by the
+ * library, but the printer does not rely on it). */
+static void print_tree(output *o, const dmar_control_set *s)
+{
+	tree_index t;
+	size_t *stack = calloc(s->n_nodes + 1, sizeof(size_t));
+	char *prefix = calloc(s->n_nodes * 4 + 8, 1);
+	unsigned char *last = calloc(s->n_nodes + 1, 1);
+	if (stack == NULL || prefix == NULL || last == NULL ||
+	    tree_index_build(s, &t) != 0) {
+		free(stack);
+		free(prefix);
+		free(last);
+		return;
+	}
+	fprintf(o->out, "\n  %sDEVICE TREE%s  (policy pre-24H2/24H2; exposure)\n",
+	        sgr(o, TC_BOLD), sgr(o, TC_RESET));
+	for (size_t root = 0; root < s->n_nodes; root++) {
+		if (s->nodes[root].parent != NULL)
+			continue;
+		size_t top = 0;
+		stack[top++] = root;
+		last[root] = 1;
+		while (top > 0) {
+			size_t i = stack[--top];
+			int depth = s->nodes[i].depth - s->nodes[root].depth;
+			/* prefix: one 4-column cell per ancestor level */
+			size_t cells = depth > 0 ? (size_t)depth - 1 : 0;
+			fprintf(o->out, "  %.*s%s", (int)(cells * 4), prefix,
+			        depth == 0 ? "" : last[i] ? "\\-- " : "+-- ");
+			print_tree_node(o, &s->nodes[i]);
+			if (depth > 0)
+				memcpy(prefix + cells * 4, last[i] ? "    " : "|   ", 4);
+			for (size_t k = t.count[i]; k-- > 0;) {
+				size_t kid = t.kids[t.first[i] + k];
+				last[kid] = k + 1 == t.count[i];
+				stack[top++] = kid;
+			}
+		}
+	}
+	tree_index_free(&t);
+	free(stack);
+	free(prefix);
+	free(last);
+}
+
 /* ---- Findings ------------------------------------------------------------------ */
 
 static void print_finding(output *o, const dmar_finding *f, int show_label)
@@ -431,6 +566,8 @@ static void text_hive(output *o, const dmar_report *r)
 	for (size_t i = 0; i < r->n_sets; i++) {
 		print_summary(o, r, &r->sets[i]);
 		print_devices(o, &r->sets[i]);
+		if (o->opts->tree)
+			print_tree(o, &r->sets[i]);
 		print_findings(o, &r->sets[i]);
 	}
 	print_notes(o, r);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pciid.h"
+#include "props.h"
 #include "report.h"
 #include "text.h"
 #include "visited.h"
@@ -422,6 +423,13 @@ static int collect_device(collect_ctx *c, hkey *inst, void *arg)
 		read_problem(c, d->key_path);
 	collect_identity(c, d, hw, raw);
 	collect_dma_management(c, inst, d);
+	props_dates dates;
+	if (props_read(inst, c->a, &d->properties, &dates) != 0)
+		read_problem(c, join_path(c, d->key_path, "Properties"));
+	d->properties.install_date = dates.install;
+	d->first_install = dates.first_install;
+	d->last_arrival = dates.last_arrival;
+	d->last_removal = dates.last_removal;
 	if (collect_stack(c, d, raw, stack) != 0 || arena_failed(c->a))
 		return WALK_NOMEM;
 	return WALK_ON;

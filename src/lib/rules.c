@@ -235,19 +235,22 @@ static int is_exposed(const dmar_device *d)
 
 static const char *exposure_words(const dmar_device *d)
 {
-	if (d->exposure.verdict == DMAR_EXPOSURE_UNKNOWN) {
-		if (d->exposure.assumed == DMAR_ASSUME_EXTERNAL)
-			return "exposure unknown, assumed external (--assume-external)";
-		if (d->exposure.assumed == DMAR_ASSUME_INTERNAL)
-			return "exposure unknown, assumed internal (--assume-internal)";
-		return "exposure unknown";
+	switch (d->exposure.verdict) {
+	case DMAR_EXPOSURE_EXTERNAL: return "external";
+	case DMAR_EXPOSURE_LIKELY_EXTERNAL: return "likely external";
+	case DMAR_EXPOSURE_INTERNAL: return "internal";
+	case DMAR_EXPOSURE_UNKNOWN: break;
 	}
-	return dmar_exposure_name(d->exposure.verdict);
+	if (d->exposure.assumed == DMAR_ASSUME_EXTERNAL)
+		return "exposure unknown, assumed external (--assume-external)";
+	if (d->exposure.assumed == DMAR_ASSUME_INTERNAL)
+		return "exposure unknown, assumed internal (--assume-internal)";
+	return "exposure unknown";
 }
 
 static void evidence_exposure(draft *f, const dmar_device *d)
 {
-	evidence(f, "%s", exposure_words(d));
+	evidence(f, "exposure: %s", exposure_words(d));
 	for (size_t i = 0; i < d->exposure.n_evidence; i++)
 		evidence(f, "exposure: %s", d->exposure.evidence[i]);
 }
@@ -332,8 +335,8 @@ static void optout_finding(rule_ctx *c, const char *rule_id, int exposed)
 		}
 		evidence_exposure(&f, d);
 		if (exposed)
-			emit(&f, "%s is at %s on an external port: %s",
-			     device_label(c, d), policy_words(1), cause);
+			emit(&f, "%s is at %s and %s: %s", device_label(c, d),
+			     policy_words(1), exposure_words(d), cause);
 		else
 			emit(&f, "%s is at %s: %s; %s", device_label(c, d),
 			     policy_words(1), cause, exposure_words(d));
@@ -394,7 +397,7 @@ static void rule_filter_optout(rule_ctx *c)
 
 static void rule_unprotected_external(rule_ctx *c)
 {
-	for (size_t i = 0; i < c->set->n_devices; i++) {
+	for (size_t i = 0; c->set->dma_remapping_aware && i < c->set->n_devices; i++) {
 		const dmar_device *d = &c->set->devices[i];
 		if (!is_exposed(d))
 			continue;
@@ -408,8 +411,8 @@ static void rule_unprotected_external(rule_ctx *c)
 			evidence_driver_value(&f, d->stack[j].driver);
 		if (d->dma.present)
 			evidence_device_value(&f, d, &d->dma.remapping_supported);
-		emit(&f, "%s is external but no driver directive enables DMA "
-		     "remapping for it (%s)", device_label(c, d), policy_words(0));
+		emit(&f, "%s is %s but no directive enables DMA remapping for it "
+		     "(%s)", device_label(c, d), exposure_words(d), policy_words(0));
 	}
 }
 
@@ -644,6 +647,49 @@ static void rule_conditional(rule_ctx *c)
 	}
 }
 
+/* Windows persists the policy it computed when the device last started.
+ * One that matches no prediction (under either exposure, any generation in
+ * force) means the values changed since, or the kernel decided on grounds
+ * a hive cannot show (confidential-VM DMA platforms, bus-owned devices). */
+static void rule_policy_mismatch(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		if (!d->properties.has_persisted_policy)
+			continue;
+		uint32_t persisted = d->properties.persisted_policy;
+		int explained = 0;
+		const char *predicted = NULL;
+		for (int g = 0; g < DMAR_GEN_COUNT; g++) {
+			if (!(c->gens & DMAR_GEN_BIT(g)))
+				continue;
+			const dmar_prediction *p = &d->prediction[g];
+			explained |= persisted == (uint32_t)p->if_internal ||
+			             persisted == (uint32_t)p->if_external;
+			const char *one = arena_printf(c->a, "%s %d (internal) or %d "
+			                               "(external)",
+			                               g == DMAR_GEN_24H2 ? "24H2" : "pre-24H2",
+			                               p->if_internal, p->if_external);
+			predicted = predicted ? arena_printf(c->a, "%s; %s", predicted, one)
+			                      : one;
+		}
+		if (explained)
+			continue;
+		draft f;
+		draft_start(&f, c, "DMAR-POLICY-MISMATCH", d->instance_id, 0);
+		evidence(&f, "%s\\Properties\\{83da6326-97a6-4088-9453-a1923f573b29}"
+		         "\\0012 (DmaRemappingPolicy) = %u", d->key_path, persisted);
+		for (size_t j = 0; j < d->n_stack; j++)
+			evidence_driver_value(&f, d->stack[j].driver);
+		if (d->dma.present)
+			evidence_device_value(&f, d, &d->dma.remapping_supported);
+		emit(&f, "Windows persisted DmaRemappingPolicy %u for %s, but the "
+		     "registry values predict %s: the values changed after the device "
+		     "last started, or Windows decided on grounds a hive does not "
+		     "show", persisted, device_label(c, d), predicted ? predicted : "-");
+	}
+}
+
 /* ---- Control-set and hive rules ------------------------------------------------------ */
 
 static void rule_dma_verifier(rule_ctx *c)
@@ -830,6 +876,9 @@ static const rule RULES[] = {
 	{ { "DMAR-CONTROLSET-DRIFT", DMAR_SEV_LOW,
 	    "the same device or driver has different policy values in different "
 	    "control sets (--control-set all)", 1 }, rule_controlset_drift },
+	{ { "DMAR-POLICY-MISMATCH", DMAR_SEV_LOW,
+	    "the DmaRemappingPolicy Windows persisted for a device matches no "
+	    "prediction", 1 }, rule_policy_mismatch },
 	{ { "DMAR-GRAPHICS-OPTIN", DMAR_SEV_INFO,
 	    "a display adapter opts in (Microsoft: not supported for graphics "
 	    "drivers)", 1 }, rule_graphics_optin },

@@ -17,9 +17,11 @@
 #include "collect.h"
 #include "errors.h"
 #include "hive.h"
+#include "idtable.h"
 #include "report.h"
 #include "rules.h"
 #include "text.h"
+#include "topology.h"
 
 #define MAX_CONTROL_SETS 999
 
@@ -39,6 +41,8 @@ typedef struct scan_ctx {
 	arena_strlist problems;
 	arena_strlist warnings;
 	visited cells;                       /* key cells entered */
+	const dmar_tables *tables;           /* the caller's, or 'own' */
+	dmar_tables *own;
 	size_t shared;                       /* shared cells skipped */
 	int present[MAX_CONTROL_SETS + 1];   /* ControlSetNNN exists */
 } scan_ctx;
@@ -207,6 +211,23 @@ static void predict_device(dmar_arena *a, dmar_device *d, const dmar_options *op
 
 /* 1 when the set was analysed, 0 when it was skipped (absent, unreadable
  * or an alias of a set already read), -1 out of memory. */
+/* Windows learnt DMA remapping with Kernel DMA Protection (10 1803); its
+ * inbox packages (pci, storahci, stornvme, USBXHCI) carry values.  A set
+ * without a single value is an older Windows: nothing there is
+ * "unprotected" in that sense, and the exposure findings say nothing. */
+static void note_awareness(scan_ctx *s, dmar_control_set *set)
+{
+	for (size_t i = 0; i < set->n_drivers; i++)
+		set->dma_remapping_aware |= set->drivers[i].compatible.present;
+	for (size_t i = 0; i < set->n_devices; i++)
+		set->dma_remapping_aware |= set->devices[i].dma.present;
+	if (!set->dma_remapping_aware && set->n_devices > 0)
+		arena_strlist_addf(s->a, &s->warnings, "%s: no driver or device holds "
+		                   "a DMA remapping value, as on Windows before 10 "
+		                   "1803: DMAR-UNPROTECTED-EXTERNAL is not raised",
+		                   set->name);
+}
+
 static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 {
 	set->number = number;
@@ -230,9 +251,13 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 		return fresh;
 	}
 	int rc = collect_control_set(cs, &sink, set);
+	if (rc == 0)
+		rc = topology_build(cs, &sink, tables_port_ids(s->tables), set);
 	hkey_free(cs);
 	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
 		predict_device(s->a, &set->devices[i], s->opts);
+	if (rc == 0)
+		note_awareness(s, set);
 	if (rc == 0)
 		rc = report_index_devices(s->a, set);
 	return rc == 0 ? 1 : -1;
@@ -321,9 +346,14 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	visited_init(&s->cells);
 	copy_hive_info(s, dmar_hive_get_info(hive));
 	resolve_rules(r, opts->rules);
+	s->tables = opts->tables;
+	if (s->tables == NULL && dmar_tables_new(&s->own, NULL) == 0)
+		s->tables = s->own;
 
-	int rc = 0;
-	if (hive_root(hive, &s->root) < 0) {
+	int rc = s->tables ? 0 : -1;
+	if (rc != 0) {
+		/* no memory for the built-in tables */
+	} else if (hive_root(hive, &s->root) < 0) {
 		r->error = arena_strdup(a, hive_last_error(hive));
 	} else {
 		rc = scan_sets(s);
@@ -332,6 +362,7 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	}
 	hkey_free(s->root);
 	visited_free(&s->cells);
+	dmar_tables_free(s->own);
 	if (s->shared > COLLECT_SHARED_NAMED)
 		arena_strlist_addf(a, &s->warnings, "%zu more shared key cells "
 		                   "skipped", s->shared - COLLECT_SHARED_NAMED);

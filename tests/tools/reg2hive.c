@@ -489,6 +489,21 @@ static int dword_data(struct job *j, unsigned long ln, const char *p,
 	return 0;
 }
 
+/* filetime(N):2024-05-01T10:00:00Z: the 8-byte FILETIME, little-endian
+ * (device properties of type DEVPROP_TYPE_FILETIME, 0xffff0010). */
+static int filetime_data(struct job *j, unsigned long ln, const char *p,
+			 struct buf *data)
+{
+	char err[160];
+	uint64_t ft;
+
+	if (regf_parse_time(skip_space(p), &ft, err, sizeof err) != 0)
+		return job_fail(j, ln, "%s", err);
+	for (int i = 0; i < 8; i++)
+		buf_byte(data, (unsigned)((ft >> (8 * i)) & 0xFF));
+	return 0;
+}
+
 /* The data after '=': its type and bytes. */
 static int value_data(struct job *j, unsigned long ln, const char *p,
 		      uint32_t *type, struct buf *data)
@@ -512,9 +527,24 @@ static int value_data(struct job *j, unsigned long ln, const char *p,
 	*type = 7;
 	if (eat(&p, "multi:"))
 		return multi_data(j, ln, p, data);
+	if (eat(&p, "multi(")) {
+		if (type_number(j, ln, &p, type) != 0)
+			return -1;
+		return multi_data(j, ln, p, data);
+	}
 	*type = REG_DWORD;
 	if (eat(&p, "dword:"))
 		return dword_data(j, ln, p, data);
+	if (eat(&p, "dword(")) {
+		if (type_number(j, ln, &p, type) != 0)
+			return -1;
+		return dword_data(j, ln, p, data);
+	}
+	if (eat(&p, "filetime(")) {
+		if (type_number(j, ln, &p, type) != 0)
+			return -1;
+		return filetime_data(j, ln, p, data);
+	}
 	return job_fail(j, ln, "unknown value data: %.40s", p);
 }
 
@@ -1173,6 +1203,9 @@ static const char help_text[] =
 "\n"
 "Extension:\n"
 "  \"Name\"=multi:\"first\",\"second\"   REG_MULTI_SZ; multi: alone is empty\n"
+"  multi(N):\"a\",\"b\"   the same data with type N (e.g. ffff2012)\n"
+"  dword(N):X            a 4-byte number with type N (e.g. ffff0007)\n"
+"  filetime(N):2024-05-01T10:00:00Z   an 8-byte FILETIME with type N\n"
 "\n"
 "Directives (comments to hivexregedit):\n"
 "  ;@ dirty PRIMARY SECONDARY    base block sequence numbers (dirty hive\n"

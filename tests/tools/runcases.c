@@ -1222,6 +1222,16 @@ static verdict prepare_inputs(runner *r, const casedef *c, strlist *paths,
 
 /* ---- Running dmarscan and checking its output -------------------------- */
 
+/* An argument with a leading "$FIXTURES" replaced by the fixtures folder,
+ * so a case can name a data file kept beside its fixtures. */
+static char *expand_arg(const runner *r, const char *arg)
+{
+	static const char token[] = "$FIXTURES";
+	if (strncmp(arg, token, sizeof(token) - 1) == 0)
+		return xprintf("%s%s", r->opt.fixtures, arg + sizeof(token) - 1);
+	return xstrdup(arg);
+}
+
 /* PROG [args...] [--format FORMAT] inputs... */
 static void build_argv(const runner *r, const casedef *c,
                        const strlist *inputs, strlist *argv)
@@ -1230,8 +1240,8 @@ static void build_argv(const runner *r, const casedef *c,
 
 	sl_push(argv, xstrdup(r->opt.dmarscan));
 	for (i = 0; i < json_array_size(c->args); i++)
-		sl_push(argv, xstrdup(json_string_value(json_array_get(c->args,
-		                                                           i))));
+		sl_push(argv, expand_arg(r, json_string_value(
+		                                json_array_get(c->args, i))));
 	if (!c->format_in_args) {
 		sl_push(argv, xstrdup("--format"));
 		sl_push(argv, xstrdup(c->format));
