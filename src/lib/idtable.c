@@ -182,10 +182,12 @@ static int class_matches(const char *want, const char *have)
 	       (have != NULL && text_ncasecmp(have, want, strlen(want)) == 0);
 }
 
+/* Later entries win: a user's file, added after the built-in table, can
+ * override an entry of it. */
 const id_entry *idlist_find(const id_list *list, const id_subject *s)
 {
 	const id_entry *items = list->entries.items;
-	for (size_t i = 0; i < list->entries.count; i++) {
+	for (size_t i = list->entries.count; i-- > 0;) {
 		const id_match *m = &items[i].match;
 		if (field_matches(m->vendor, s->vendor) &&
 		    field_matches(m->device, s->device) &&

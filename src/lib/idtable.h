@@ -52,7 +52,7 @@ int idlist_parse(id_list *list, dmar_arena *a, const char *text, size_t len,
                  const char *source, const char *const *kinds, size_t n_kinds,
                  dmar_error **err);
 
-/* The first entry matching the subject, or NULL. */
+/* The last entry matching the subject (later entries win), or NULL. */
 const id_entry *idlist_find(const id_list *list, const id_subject *s);
 
 /* The port-id table of a dmar_tables (the built-in one when tables is

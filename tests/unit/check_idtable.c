@@ -1,0 +1,135 @@
+/*
+ * check_idtable.c - PCI identity tables: the line format users write, and
+ * matching hardware identities against it.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dmarscan.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idtable.h"
+
+static const char *const KINDS[] = { "host-router", "tunnel-root-port",
+                                     "tbt-bridge", "tbt-function" };
+
+static const struct {
+	const char *name;
+	const char *line;
+	int ok;              /* parses */
+	const char *problem; /* substring of the error when not */
+} LINES[] = {
+	{ "vendor and device", "VEN_8086&DEV_15EA tbt-bridge TR4C JHL7540 bridge", 1, NULL },
+	{ "class prefix only", "CC_0C0340 host-router - USB4 host router", 1, NULL },
+	{ "all tokens", "VEN_10EE&DEV_0666&SUBSYS_000710EE&REV_02&CC_020000 "
+	  "tbt-function - test", 1, NULL },
+	{ "lower-case hex is accepted", "ven_8086&dev_15ea tbt-bridge - x", 1, NULL },
+	{ "comment", "# anything at all", 1, NULL },
+	{ "blank", "   ", 1, NULL },
+	{ "unknown kind", "VEN_8086&DEV_15EA bridge - x", 0, "unknown kind 'bridge'" },
+	{ "short vendor", "VEN_80&DEV_15EA tbt-bridge - x", 0, "bad match" },
+	{ "not hex", "VEN_80Z6 tbt-bridge - x", 0, "bad match" },
+	{ "unknown token", "VID_8086 tbt-bridge - x", 0, "bad match" },
+	{ "token given twice", "VEN_8086&VEN_8087 tbt-bridge - x", 0, "bad match" },
+	{ "empty token", "VEN_8086&&DEV_15EA tbt-bridge - x", 0, "bad match" },
+	{ "missing family", "VEN_8086", 0, "expected MATCH KIND FAMILY" },
+	{ "class code too long", "CC_0C034000 host-router - x", 0, "bad match" },
+};
+
+START_TEST(test_lines)
+{
+	dmar_arena *a = arena_new();
+	id_list list;
+	dmar_error *err = NULL;
+	arena_vec_init(&list.entries, sizeof(id_entry));
+	int rc = idlist_parse(&list, a, LINES[_i].line, strlen(LINES[_i].line),
+	                      "t.ids", KINDS, 4, &err);
+	ck_assert_msg((rc == 0) == LINES[_i].ok, "%s: rc %d", LINES[_i].name, rc);
+	if (!LINES[_i].ok) {
+		ck_assert_ptr_nonnull(err);
+		ck_assert_msg(strstr(err->message, "t.ids:1: ") == err->message,
+		              "%s: '%s'", LINES[_i].name, err->message);
+		ck_assert_msg(strstr(err->message, LINES[_i].problem) != NULL,
+		              "%s: '%s'", LINES[_i].name, err->message);
+	}
+	dmar_error_free(err);
+	arena_free(a);
+}
+END_TEST
+
+static const char TABLE[] =
+	"# a test table\n"
+	"CC_0C0340 host-router USB4 any USB4 router\n"
+	"VEN_8086&DEV_9A23 tunnel-root-port TGL root port\r\n"
+	"SUBSYS_000710EE tbt-function - spoofed subsystem\n"
+	"VEN_8086&DEV_9A23&REV_02 tbt-bridge - later entry, more specific\n";
+
+static const struct {
+	const char *name;
+	id_subject s;
+	const char *want;    /* description of the entry found, NULL none */
+} FINDS[] = {
+	{ "class prefix of any vendor", { "1022", "162E", NULL, "00", "0C0340" },
+	  "any USB4 router" },
+	{ "class prefix does not match a sibling class",
+	  { "1022", "162E", NULL, "00", "0C0330" }, NULL },
+	{ "vendor and device, case-insensitive", { "8086", "9a23", NULL, "01", "060400" },
+	  "root port" },
+	{ "later entries win", { "8086", "9A23", NULL, "02", "060400" },
+	  "later entry, more specific" },
+	{ "subsystem alone", { "1234", "5678", "000710EE", "02", "020000" },
+	  "spoofed subsystem" },
+	{ "no class code known", { "8086", "9A25", NULL, "01", NULL }, NULL },
+};
+
+START_TEST(test_find)
+{
+	dmar_arena *a = arena_new();
+	id_list list;
+	arena_vec_init(&list.entries, sizeof(id_entry));
+	ck_assert_int_eq(idlist_parse(&list, a, TABLE, strlen(TABLE), "t.ids",
+	                              KINDS, 4, NULL), 0);
+	const id_entry *e = idlist_find(&list, &FINDS[_i].s);
+	if (FINDS[_i].want == NULL)
+		ck_assert_msg(e == NULL, "%s: found '%s'", FINDS[_i].name,
+		              e ? e->description : "");
+	else
+		ck_assert_msg(e != NULL && strcmp(e->description, FINDS[_i].want) == 0,
+		              "%s: found '%s'", FINDS[_i].name, e ? e->description : "none");
+	arena_free(a);
+}
+END_TEST
+
+START_TEST(test_builtin_table_parses)
+{
+	dmar_tables *t = NULL;
+	dmar_error *err = NULL;
+	ck_assert_int_eq(dmar_tables_new(&t, &err), 0);
+	const id_list *ports = tables_port_ids(t);
+	ck_assert_uint_gt(ports->entries.count, 50);
+	id_subject tgl_rp = { "8086", "9A23", NULL, "01", "060400" };
+	const id_entry *e = idlist_find(ports, &tgl_rp);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->kind, PORT_TUNNEL_ROOT_PORT);
+	ck_assert_str_eq(e->family, "TGL");
+	dmar_tables_free(t);
+}
+END_TEST
+
+#define N(x) ((int)(sizeof(x) / sizeof((x)[0])))
+
+int main(void)
+{
+	Suite *s = suite_create("idtable");
+	TCase *tc = tcase_create("tables");
+	tcase_add_loop_test(tc, test_lines, 0, N(LINES));
+	tcase_add_loop_test(tc, test_find, 0, N(FINDS));
+	tcase_add_test(tc, test_builtin_table_parses);
+	suite_add_tcase(s, tc);
+	SRunner *r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
