@@ -338,7 +338,7 @@ static void optout_finding(rule_ctx *c, const char *rule_id, int exposed)
 			emit(&f, "%s is at %s and %s: %s", device_label(c, d),
 			     policy_words(1), exposure_words(d), cause);
 		else
-			emit(&f, "%s is at %s: %s; %s", device_label(c, d),
+			emit(&f, "%s is at %s: %s; exposure: %s", device_label(c, d),
 			     policy_words(1), cause, exposure_words(d));
 	}
 }
