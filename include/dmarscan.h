@@ -206,6 +206,23 @@ DMAR_EXTERN int dmar_policy_predict(dmar_generation gen,
 
 typedef struct dmar_hive dmar_hive;
 
+/* A transaction log found beside a hive, and what replaying it did. */
+typedef struct dmar_log_info {
+	const char *path;
+	char sha256[65];
+	uint64_t size;
+	const char *format;          /* "new" (log entries), "old" (dirty
+	                                vector) or "unknown" */
+	uint32_t entries;            /* valid entries read (new format) */
+	uint32_t first_seq, last_seq;   /* sequence numbers of those entries */
+	uint32_t entries_applied;
+	uint32_t pages_applied;      /* 4096-byte pages written to the image */
+	int applied;                 /* something of it was replayed */
+	const char *problem;         /* why it was skipped or cut short */
+	int damaged;                 /* the problem is damage or a mismatch
+	                                (not "not needed") */
+} dmar_log_info;
+
 typedef struct dmar_hive_info {
 	const char *path;            /* as given */
 	uint64_t size;               /* file size in bytes */
@@ -219,12 +236,39 @@ typedef struct dmar_hive_info {
 	int checksum_ok;             /* base block checksum matches */
 	uint32_t hbins_size;         /* hive bins data size the base block declares */
 	const char *embedded_name;   /* file name kept in the base block, or "" */
+	/* Transaction logs (the fields above describe the primary file as read;
+	 * the analysed image is the primary with its logs replayed). */
+	int logs_searched;           /* 0 with no_logs */
+	size_t n_logs;
+	const dmar_log_info *logs;
+	int recovered;               /* log data was replayed into the image */
+	uint32_t recovered_pages;    /* 4096-byte pages written by the replay */
+	uint32_t recovered_first_seq, recovered_last_seq;
+	int recovered_base_block;    /* the primary's base block was damaged and
+	                                replaced by a log's copy */
 } dmar_hive_info;
 
-/* Open a hive file read-only and load it into memory.  Fails with
- * DMAR_EFORMAT (and a message naming the problem) when the file is empty,
- * has no regf signature, is truncated or libregf cannot open it. */
+/* Open a hive file read-only and load it into memory; when it is dirty,
+ * replay its transaction logs (NAME.LOG, NAME.LOG1, NAME.LOG2 beside it,
+ * any case) into the in-memory image.  Fails with DMAR_EFORMAT (and a
+ * message naming the problem) when the file is empty, has no regf
+ * signature, is truncated or libregf cannot open it.  Neither the hive nor
+ * its logs are ever written. */
 DMAR_EXTERN int dmar_hive_open(dmar_hive **out, const char *path,
+                               dmar_error **err);
+
+typedef struct dmar_open_options {
+	int no_logs;                 /* do not look for or replay logs */
+} dmar_open_options;
+
+DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,
+                                    const dmar_open_options *opts,
+                                    dmar_error **err);
+
+/* Write the analysed image (the primary with its logs replayed) to a new
+ * file, for other tools.  Refuses a path that is the hive or one of its
+ * logs; writes a temporary file beside 'path' and renames it. */
+DMAR_EXTERN int dmar_hive_save(const dmar_hive *hive, const char *path,
                                dmar_error **err);
 /* The same from bytes already in memory (copied); 'label' names it. */
 DMAR_EXTERN int dmar_hive_open_buffer(dmar_hive **out, const char *label,
@@ -440,6 +484,8 @@ typedef struct dmar_report {
 	size_t n_warnings;
 	const char **warnings;         /* oddities that did not stop the scan */
 	const char *error;             /* what could not be read; NULL if all was */
+	int not_system;                /* the error: no ControlSetNNN at all (a
+	                                  SOFTWARE, NTUSER.DAT... hive) */
 	struct dmar_arena *arena;      /* private */
 } dmar_report;
 

@@ -51,4 +51,15 @@ if [ -f "$hive" ] && command -v xz >/dev/null 2>&1; then
 else
 	echo "SKIP tree: $hive not available"
 fi
+
+if [ -f "$SHARED_HIVES_DIR/SYSTEM_B.xz" ] && [ -f "$SHARED_HIVES_DIR/SYSTEM_B.LOG1.xz" ] &&
+	[ -f "$SHARED_HIVES_DIR/SYSTEM_B.LOG2.xz" ] && command -v xz >/dev/null 2>&1; then
+	for f in SYSTEM_B SYSTEM_B.LOG1 SYSTEM_B.LOG2; do
+		xz -dc "$SHARED_HIVES_DIR/$f.xz" > "$work/$f"
+	done
+	(cd "$work" && "$DMARSCAN" --no-color SYSTEM_B) > "$work/logs.out"
+	check logs 'device that only the logs hold' "$work/logs.out"
+else
+	echo "SKIP logs: SYSTEM_B and its logs not available"
+fi
 exit "$failed"

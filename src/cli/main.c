@@ -92,20 +92,109 @@ static int load_tables(const cli_options *o, dmar_tables **out)
 	return 0;
 }
 
+/* Files --save-recovered wrote in this run. */
+typedef struct saved_list {
+	char **paths;
+	size_t n;
+} saved_list;
+
+static int saved_has(const saved_list *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->paths[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Takes 'path' (freed when it cannot be kept). */
+static void saved_add(saved_list *s, char *path)
+{
+	char **more = realloc(s->paths, (s->n + 1) * sizeof(*more));
+	if (more == NULL) {
+		free(path);
+		return;
+	}
+	more[s->n++] = path;
+	s->paths = more;
+}
+
+static void saved_free(saved_list *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->paths[i]);
+	free(s->paths);
+}
+
+/* Where --save-recovered writes the hive read from 'path'. */
+static char *save_path_for(const cli_options *o, const char *path)
+{
+	if (!o->save_to_dir)
+		return strdup(o->save_recovered);
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t n = strlen(o->save_recovered) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", o->save_recovered, name);
+	return p;
+}
+
+/* --save-recovered: write the image as analysed.  Never over an input
+ * (the library also refuses the hive and its logs) nor over what this run
+ * saved for another input.  Returns 0 or -1 after naming the problem. */
+static int save_recovered(const cli_options *o, saved_list *saved,
+                          const dmar_hive *hive, const char *path)
+{
+	char *target = save_path_for(o, path);
+	dmar_error *err = NULL;
+	int rc = -1;
+	if (target == NULL) {
+		input_problem(path, "--save-recovered: out of memory");
+	} else if (output_is_input(target, o->inputs, o->n_inputs)) {
+		input_problem(path, "--save-recovered: refusing to write over an input");
+	} else if (saved_has(saved, target)) {
+		input_problem(path, "--save-recovered: another hive of the same name "
+		              "was saved there in this run; give the hives a folder "
+		              "each");
+	} else if (dmar_hive_save(hive, target, &err) != 0) {
+		char *msg = NULL;
+		if (asprintf(&msg, "--save-recovered: %s",
+		             err ? err->message : "cannot write") < 0)
+			msg = NULL;
+		input_problem(path, msg ? msg : "--save-recovered failed");
+		free(msg);
+		dmar_error_free(err);
+	} else {
+		const dmar_hive_info *h = dmar_hive_get_info(hive);
+		char *t = term_safe(target);
+		fprintf(stderr, "dmarscan: %s: %s written to %s\n", path,
+		        h->recovered ? "the recovered hive" : "the hive (nothing to "
+		        "recover)", t ? t : "?");
+		free(t);
+		saved_add(saved, target);
+		target = NULL;
+		rc = 0;
+	}
+	free(target);
+	return rc;
+}
+
 /* Analyse one input; returns the worst exit status it causes. */
-static int scan_input(output *out, const char *path)
+static int scan_input(output *out, saved_list *saved, const char *path)
 {
 	const cli_options *o = out->opts;
 	dmar_hive *hive = NULL;
 	dmar_report *report = NULL;
 	dmar_error *err = NULL;
-	if (dmar_hive_open(&hive, path, &err) != 0) {
+	if (dmar_hive_open_with(&hive, path, &o->open, &err) != 0) {
 		const char *msg = err ? err->message : "cannot open";
 		input_problem(path, msg);
 		out->ops->failed(out, path, msg);
 		dmar_error_free(err);
 		return EXIT_INPUT;
 	}
+	int save_failed = o->save_recovered != NULL &&
+	                  save_recovered(o, saved, hive, path) != 0;
 	if (dmar_scan(&report, hive, &o->scan, &err) != 0) {
 		const char *msg = err ? err->message : "analysis failed";
 		input_problem(path, msg);
@@ -115,8 +204,10 @@ static int scan_input(output *out, const char *path)
 		return EXIT_INPUT;
 	}
 	out->ops->hive(out, report);
-	int status = EXIT_CLEAN;
-	if (report->error != NULL) {
+	int status = save_failed ? EXIT_INPUT : EXIT_CLEAN;
+	if (report->not_system && o->save_recovered != NULL && !save_failed) {
+		/* saving a SOFTWARE or NTUSER.DAT hive is a job done */
+	} else if (report->error != NULL) {
 		input_problem(path, report->error);
 		status = EXIT_INPUT;
 	} else if (dmar_report_count_at_least(report, o->fail_on) > 0) {
@@ -146,9 +237,11 @@ static int run(cli_options *opts, FILE *f)
 		         term_want_color(f, opts->color),
 	};
 	int status = EXIT_CLEAN;
+	saved_list saved = { NULL, 0 };
 	out.ops->begin(&out);
 	for (int i = 0; i < opts->n_inputs; i++)
-		status = worse(status, scan_input(&out, opts->inputs[i]));
+		status = worse(status, scan_input(&out, &saved, opts->inputs[i]));
+	saved_free(&saved);
 	int write_failed = out.ops->end(&out) != 0;
 	if (fflush(f) != 0 || ferror(f))
 		write_failed = 1;

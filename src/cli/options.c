@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define EXIT_USAGE 2
 
@@ -36,6 +37,8 @@ static const char HELP[] =
 "      --port-ids FILE      more Thunderbolt/USB4 host routers, tunnel root\n"
 "                           ports and bridges (format of external-ports.ids;\n"
 "                           may be repeated)\n"
+"      --no-logs            do not replay transaction logs: analyse the primary\n"
+"                           file as it is (HIVE-DIRTY when it is dirty)\n"
 "\n"
 "What to write:\n"
 "  -f, --format FORMAT      text (default) or json (schema \"dmarscan/1\")\n"
@@ -45,6 +48,10 @@ static const char HELP[] =
 "                           medium or high\n"
 "      --fail-on SEV        exit 1 when a finding of at least SEV is raised\n"
 "                           (default: high)\n"
+"      --save-recovered PATH  also write each hive as analysed (transaction\n"
+"                           logs replayed) to PATH, or to PATH/NAME when PATH\n"
+"                           is a folder; any hive type (SYSTEM, SOFTWARE,\n"
+"                           NTUSER.DAT, UsrClass.dat); never over an input\n"
 "      --no-color           no colour in text output (also: NO_COLOR=1)\n"
 "  -v, --verbose            text: list every finding, do not collapse repeats\n"
 "  -t, --tree               text: show the device tree with policy and exposure\n"
@@ -64,8 +71,14 @@ static const char HELP[] =
 "  dmarscan --control-set all --rules 24h2 SYSTEM\n"
 "  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
 "\n"
-"A hive from a disk image is usually dirty (its newest changes sit in\n"
-"SYSTEM.LOG1/LOG2); dmarscan says so with the finding HIVE-DIRTY.\n"
+"Transaction logs: a hive from a disk image is usually dirty, its newest\n"
+"changes still in SYSTEM.LOG1/LOG2 (or SYSTEM.LOG) beside it.  dmarscan finds\n"
+"them (any case of the names), checks them and replays them in memory, as\n"
+"Windows would at boot; the files are never changed.  HIVE-RECOVERED says\n"
+"what was replayed, HIVE-LOG-DAMAGED names a log that was damaged, cut off,\n"
+"out of sequence or from another hive, HIVE-DIRTY a dirty hive with no\n"
+"usable log.  To keep the replayed hive for other tools:\n"
+"  dmarscan --save-recovered SYSTEM.recovered SYSTEM\n"
 "\n"
 "Exposure (external, likely_external, internal, unknown) is inferred from the\n"
 "device tree: tunnelled devices, devices below Thunderbolt/USB4 host routers,\n"
@@ -75,7 +88,8 @@ static const char HELP[] =
 
 enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
-	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS
+	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
+	OPT_NO_LOGS, OPT_SAVE_RECOVERED
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -92,6 +106,8 @@ static const struct option LONG_OPTIONS[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "tree", no_argument, NULL, 't' },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
+	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
+	{ "save-recovered", required_argument, NULL, OPT_SAVE_RECOVERED },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -163,6 +179,26 @@ static void print_rules(void)
 		       rules[i].checked ? "" : " [not checked by this version]");
 }
 
+/* --save-recovered: a folder for any number of hives, else a file for
+ * one; not with --no-logs (there would be nothing recovered). */
+static int check_save_recovered(cli_options *o)
+{
+	struct stat st;
+	if (o->save_recovered == NULL)
+		return OPTIONS_RUN;
+	if (o->open.no_logs)
+		return usage_error("%s", "--save-recovered and --no-logs exclude each "
+		                   "other: without logs nothing is recovered");
+	o->save_to_dir = stat(o->save_recovered, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!o->save_to_dir && o->n_inputs > 1)
+		return usage_error("--save-recovered %s: with %d hives, give an existing "
+		                   "folder (each is written as FOLDER/NAME)",
+		                   o->save_recovered, o->n_inputs);
+	if (o->output != NULL && strcmp(o->output, o->save_recovered) == 0)
+		return usage_error("%s", "-o and --save-recovered name the same file");
+	return OPTIONS_RUN;
+}
+
 /* Handle one option; returns OPTIONS_RUN to go on. */
 static int apply_option(int c, const char *arg, cli_options *o)
 {
@@ -223,6 +259,14 @@ static int apply_option(int c, const char *arg, cli_options *o)
 		o->port_id_files = more;
 		break;
 	}
+	case OPT_NO_LOGS:
+		o->open.no_logs = 1;
+		break;
+	case OPT_SAVE_RECOVERED:
+		if (arg[0] == '\0')
+			return usage_error("%s", "--save-recovered: empty path");
+		o->save_recovered = arg;
+		break;
 	case OPT_LIST_RULES:
 		print_rules();
 		return OPTIONS_DONE;
@@ -258,5 +302,5 @@ int options_parse(int argc, char **argv, cli_options *o)
 	o->n_inputs = argc - optind;
 	if (o->n_inputs == 0)
 		return usage_error("%s", "no hive given");
-	return OPTIONS_RUN;
+	return check_save_recovered(o);
 }

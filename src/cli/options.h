@@ -18,6 +18,9 @@ typedef struct cli_options {
 	int color;                   /* -1 auto, 0 never, 1 always */
 	int verbose;                 /* text: every finding, no collapsing */
 	int tree;                    /* text: the device tree */
+	dmar_open_options open;      /* --no-logs */
+	const char *save_recovered;  /* --save-recovered FILE|DIR */
+	int save_to_dir;             /* ... it names an existing folder */
 	const char **port_id_files;  /* --port-ids */
 	int n_port_id_files;
 	char **inputs;

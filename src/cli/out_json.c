@@ -287,8 +287,35 @@ static json_t *jhive_head(const char *path, const dmar_hive_info *h)
 	                                "primary", (json_int_t)h->seq_primary,
 	                                "secondary", (json_int_t)h->seq_secondary)
 	                    : json_null());
-	json_object_set_new(o, "logs_applied", json_array());
-	json_object_set_new(o, "recovered_pages", json_integer(0));
+	json_t *applied = json_array(), *logs = json_array();
+	for (size_t i = 0; h != NULL && i < h->n_logs; i++) {
+		const dmar_log_info *l = &h->logs[i];
+		if (l->applied)
+			json_array_append_new(applied, jstr(l->path));
+		json_array_append_new(logs, json_pack(
+			"{s:o, s:s, s:I, s:s, s:i, s:o, s:o, s:i, s:i, s:b, s:o, s:b}",
+			"path", jstr(l->path), "sha256", l->sha256,
+			"size", (json_int_t)l->size, "format", l->format,
+			"entries", (int)l->entries,
+			"first_seq", l->entries ? json_integer(l->first_seq) : json_null(),
+			"last_seq", l->entries ? json_integer(l->last_seq) : json_null(),
+			"entries_applied", (int)l->entries_applied,
+			"pages_applied", (int)l->pages_applied,
+			"applied", l->applied, "problem", jstr(l->problem),
+			"damaged", l->damaged));
+	}
+	json_object_set_new(o, "logs_applied", applied);
+	json_object_set_new(o, "recovered_pages",
+	                    json_integer(h ? h->recovered_pages : 0));
+	json_object_set_new(o, "recovered", json_boolean(h && h->recovered));
+	json_object_set_new(o, "recovered_sequence", h && h->recovered
+	                    ? json_pack("{s:I, s:I}",
+	                                "first", (json_int_t)h->recovered_first_seq,
+	                                "last", (json_int_t)h->recovered_last_seq)
+	                    : json_null());
+	json_object_set_new(o, "recovered_base_block",
+	                    json_boolean(h && h->recovered_base_block));
+	json_object_set_new(o, "logs", logs);
 	return o;
 }
 

@@ -105,15 +105,62 @@ static void summary_line(output *o, const char *label)
 	fprintf(o->out, "  %s%-9s%s ", sgr(o, TC_DIM), label, sgr(o, TC_RESET));
 }
 
+static void print_logs(output *o, const dmar_hive_info *h)
+{
+	for (size_t i = 0; i < h->n_logs; i++) {
+		const dmar_log_info *l = &h->logs[i];
+		summary_line(o, i ? "" : "logs");
+		put_safe(o, l->path);
+		if (l->applied && l->entries_applied > 0)
+			fprintf(o->out, "  replayed %u entr%s, %u page%s", l->entries_applied,
+			        l->entries_applied == 1 ? "y" : "ies", l->pages_applied,
+			        l->pages_applied == 1 ? "" : "s");
+		else if (l->applied)
+			fprintf(o->out, "  replayed (old format), %u page%s",
+			        l->pages_applied, l->pages_applied == 1 ? "" : "s");
+		if (l->problem) {
+			fprintf(o->out, "  %s", l->damaged ? sgr(o, TC_YELLOW) : "");
+			put_safe(o, l->problem);
+			fputs(sgr(o, TC_RESET), o->out);
+		}
+		fputc('\n', o->out);
+	}
+}
+
+/* Why the hive is dirty: "sequence numbers 5 and 4 differ". */
+static void print_dirty_reason(output *o, const dmar_hive_info *h)
+{
+	if (h->seq_primary != h->seq_secondary)
+		fprintf(o->out, "sequence numbers %u and %u differ", h->seq_primary,
+		        h->seq_secondary);
+	else
+		fputs("base block checksum does not match", o->out);
+}
+
 static void print_state(output *o, const dmar_hive_info *h)
 {
 	summary_line(o, "state");
-	if (h->dirty)
-		fprintf(o->out, "%sDIRTY%s  sequence numbers %u and %u differ; "
-		        "transaction logs not applied\n", sgr(o, TC_YELLOW),
-		        sgr(o, TC_RESET), h->seq_primary, h->seq_secondary);
-	else
+	if (h->dirty && h->recovered) {
+		fprintf(o->out, "%sdirty, recovered%s  ", sgr(o, TC_GREEN),
+		        sgr(o, TC_RESET));
+		print_dirty_reason(o, h);
+		if (h->recovered_first_seq == h->recovered_last_seq)
+			fprintf(o->out, "; replayed log sequence %u", h->recovered_first_seq);
+		else
+			fprintf(o->out, "; replayed log sequence %u to %u",
+			        h->recovered_first_seq, h->recovered_last_seq);
+		fprintf(o->out, ": %u page%s%s\n", h->recovered_pages,
+		        h->recovered_pages == 1 ? "" : "s", h->recovered_base_block
+		        ? "; base block taken from the log" : "");
+	} else if (h->dirty) {
+		fprintf(o->out, "%sDIRTY%s  ", sgr(o, TC_YELLOW), sgr(o, TC_RESET));
+		print_dirty_reason(o, h);
+		fprintf(o->out, "; %s\n", !h->logs_searched ? "logs not read (--no-logs)"
+		        : h->n_logs ? "no usable transaction log"
+		        : "no transaction log found");
+	} else
 		fprintf(o->out, "clean (sequence number %u)\n", h->seq_primary);
+	print_logs(o, h);
 }
 
 static size_t count_directives(const dmar_control_set *s, size_t *devices)

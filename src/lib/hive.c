@@ -26,6 +26,7 @@
 #include "bytes.h"
 #include "errors.h"
 #include "text.h"
+#include "txlog.h"
 
 #define BASE_BLOCK_SIZE 4096u
 /* A hive's bins are addressed with 32-bit offsets. */
@@ -39,8 +40,14 @@ struct dmar_hive {
 	char *path;
 	char embedded_name[32 * 3 + 1];   /* 32 UTF-16 units as UTF-8 */
 	uint8_t *data;
-	size_t size;
+	size_t size;               /* of the image (the primary, replayed) */
+	size_t capacity;           /* of the allocation */
 	int data_mapped;
+	dmar_arena *arena;         /* log details */
+	int from_file;             /* read from a regular file: logs may sit
+	                              beside it */
+	dev_t dev;                 /* the primary file, to refuse saving over it */
+	ino_t ino;
 	libbfio_handle_t *bfio;
 	libregf_file_t *regf;
 	char last_error[512];
@@ -183,6 +190,7 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 		rc = dmar_error_set(err, DMAR_EFORMAT, "is a directory");
 	} else if (!S_ISREG(st.st_mode)) {
 		rc = load_stream(fd, &h->data, &h->size);
+		h->capacity = h->size;
 		if (rc == DMAR_EFORMAT)
 			rc = dmar_error_set(err, rc, "larger than any hive can be");
 		else if (rc != 0)
@@ -194,6 +202,10 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 		                    (intmax_t)st.st_size);
 	} else {
 		size_t want = (size_t)st.st_size, got = 0;
+		h->from_file = 1;
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+		h->capacity = want;
 		h->data = buffer_alloc(want, &h->data_mapped);
 		if (h->data == NULL)
 			rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
@@ -209,18 +221,6 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 }
 
 /* ---- Base block -------------------------------------------------------------- */
-
-static uint32_t base_block_checksum(const uint8_t *b)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i < 508; i += 4)
-		sum ^= le32(b + i);
-	if (sum == 0)
-		sum = 1;
-	else if (sum == 0xFFFFFFFFu)
-		sum = 0xFFFFFFFEu;
-	return sum;
-}
 
 static void read_embedded_name(dmar_hive *h, const uint8_t *b)
 {
@@ -247,22 +247,34 @@ static int check_base_block(dmar_hive *h, dmar_error **err)
 	dmar_hive_info *info = &h->info;
 	info->seq_primary = le32(b + 4);
 	info->seq_secondary = le32(b + 8);
-	info->dirty = info->seq_primary != info->seq_secondary;
 	info->last_written = (uint64_t)le32(b + 12) | (uint64_t)le32(b + 16) << 32;
 	info->version_major = le32(b + 20);
 	info->version_minor = le32(b + 24);
 	info->hbins_size = le32(b + 40);
-	info->checksum_ok = le32(b + 508) == base_block_checksum(b);
+	info->checksum_ok = le32(b + 508) == txlog_base_block_checksum(b);
+	/* as the kernel sees it: a write was cut short, or the header is bad */
+	info->dirty = info->seq_primary != info->seq_secondary || !info->checksum_ok;
 	read_embedded_name(h, b);
-	if (info->version_major != 1)
+	return 0;
+}
+
+/* The image to analyse (the primary, its logs replayed): a format libregf
+ * reads, and as long as its base block says.  Checked after the replay,
+ * which may have replaced a damaged base block and grown the image. */
+static int check_image(const dmar_hive *h, dmar_error **err)
+{
+	const uint8_t *b = h->data;
+	uint32_t major = le32(b + 20), minor = le32(b + 24), hbins = le32(b + 40);
+	if (major != 1)
 		return dmar_error_set(err, DMAR_EFORMAT,
-		                      "unsupported hive format version %u.%u",
-		                      info->version_major, info->version_minor);
-	if ((uint64_t)h->size < (uint64_t)BASE_BLOCK_SIZE + info->hbins_size)
+		                      "unsupported hive format version %u.%u%s",
+		                      major, minor, h->info.checksum_ok ? ""
+		                      : " (the base block is damaged)");
+	if ((uint64_t)h->size < (uint64_t)BASE_BLOCK_SIZE + hbins)
 		return dmar_error_set(err, DMAR_EFORMAT,
 		                      "truncated: %zu bytes, but the base block "
 		                      "declares %u bytes of hive bins after its "
-		                      "4096 bytes", h->size, info->hbins_size);
+		                      "4096 bytes", h->size, hbins);
 	return 0;
 }
 
@@ -306,15 +318,65 @@ static int open_regf(dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
-static int hive_finish_open(dmar_hive *h, dmar_error **err)
+/* Grow the image for a log that enlarges the hive bins: zero-filled, with
+ * headroom so that a run of growing entries does not copy it each time. */
+static int image_grow(txlog_image *img, size_t need)
+{
+	dmar_hive *h = img->owner;
+	if (need > h->capacity) {
+		size_t capacity = need + need / 8;
+		int mapped = 0;
+		uint8_t *bigger = buffer_alloc(capacity, &mapped);
+		if (bigger == NULL)
+			return -1;
+		memcpy(bigger, h->data, h->size);
+		buffer_release(h->data, h->capacity, h->data_mapped);
+		h->data = bigger;
+		h->capacity = capacity;
+		h->data_mapped = mapped;
+	}
+	memset(h->data + h->size, 0, need - h->size);
+	h->size = need;
+	img->data = h->data;
+	img->size = h->size;
+	return 0;
+}
+
+/* Find the logs beside the primary and replay what applies into the
+ * image; the primary's info (sequence numbers, hash) stays as read. */
+static int recover(dmar_hive *h, dmar_error **err)
+{
+	txlog_image img = { h->data, h->size, image_grow, h };
+	txlog_result r;
+	if (txlog_recover(h->arena, h->path, &img, &r) != 0)
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory replaying "
+		                      "transaction logs");
+	h->info.logs_searched = 1;
+	h->info.logs = r.logs;
+	h->info.n_logs = r.n_logs;
+	h->info.recovered = r.recovered;
+	h->info.recovered_pages = r.pages;
+	h->info.recovered_first_seq = r.first_seq;
+	h->info.recovered_last_seq = r.last_seq;
+	h->info.recovered_base_block = r.base_block_restored;
+	return 0;
+}
+
+static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
+                            dmar_error **err)
 {
 	h->info.path = h->path;
 	h->info.size = h->size;
 	int rc = check_base_block(h, err);
 	if (rc == 0) {
 		hash_buffer(h);
-		rc = open_regf(h, err);
+		if (!(opts && opts->no_logs) && h->from_file)
+			rc = recover(h, err);
 	}
+	if (rc == 0)
+		rc = check_image(h, err);
+	if (rc == 0)
+		rc = open_regf(h, err);
 	return rc;
 }
 
@@ -330,10 +392,22 @@ static dmar_hive *hive_new(const char *path)
 	}
 	h->info.path = h->path;
 	h->info.embedded_name = "";
+	h->arena = arena_new();
+	if (h->arena == NULL) {
+		free(h->path);
+		free(h);
+		return NULL;
+	}
 	return h;
 }
 
 int dmar_hive_open(dmar_hive **out, const char *path, dmar_error **err)
+{
+	return dmar_hive_open_with(out, path, NULL, err);
+}
+
+int dmar_hive_open_with(dmar_hive **out, const char *path,
+                        const dmar_open_options *opts, dmar_error **err)
 {
 	*out = NULL;
 	if (path == NULL)
@@ -343,7 +417,7 @@ int dmar_hive_open(dmar_hive **out, const char *path, dmar_error **err)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
 	int rc = load_file(h, path, err);
 	if (rc == 0)
-		rc = hive_finish_open(h, err);
+		rc = hive_finish_open(h, opts, err);
 	if (rc != 0) {
 		dmar_hive_free(h);
 		return rc;
@@ -369,7 +443,8 @@ int dmar_hive_open_buffer(dmar_hive **out, const char *label, const void *data,
 	if (size)
 		memcpy(h->data, data, size);
 	h->size = size;
-	int rc = hive_finish_open(h, err);
+	h->capacity = size;
+	int rc = hive_finish_open(h, NULL, err);   /* no file: no logs */
 	if (rc != 0) {
 		dmar_hive_free(h);
 		return rc;
@@ -393,9 +468,81 @@ void dmar_hive_free(dmar_hive *h)
 	}
 	if (h->bfio != NULL)
 		libbfio_handle_free(&h->bfio, NULL);
-	buffer_release(h->data, h->size, h->data_mapped);
+	buffer_release(h->data, h->capacity, h->data_mapped);
+	arena_free(h->arena);
 	free(h->path);
 	free(h);
+}
+
+/* ---- Saving the recovered image -------------------------------------------------- */
+
+static int same_file(const struct stat *a, const char *path)
+{
+	struct stat b;
+	return stat(path, &b) == 0 && a->st_dev == b.st_dev && a->st_ino == b.st_ino;
+}
+
+static int refuse_evidence(const dmar_hive *h, const char *path, dmar_error **err)
+{
+	struct stat target;
+	if (stat(path, &target) != 0)
+		return 0;   /* a new file */
+	if (S_ISDIR(target.st_mode))
+		return dmar_error_set(err, DMAR_EINVAL, "%s is a folder", path);
+	if (h->from_file && target.st_dev == h->dev && target.st_ino == h->ino)
+		return dmar_error_set(err, DMAR_EINVAL, "refusing to write over the "
+		                      "hive itself (%s)", path);
+	for (size_t i = 0; i < h->info.n_logs; i++)
+		if (same_file(&target, h->info.logs[i].path))
+			return dmar_error_set(err, DMAR_EINVAL, "refusing to write over "
+			                      "its transaction log %s", h->info.logs[i].path);
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *data, size_t size)
+{
+	while (size > 0) {
+		ssize_t w = write(fd, data, size);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		size -= (size_t)w;
+	}
+	return 0;
+}
+
+int dmar_hive_save(const dmar_hive *h, const char *path, dmar_error **err)
+{
+	if (h == NULL || path == NULL)
+		return dmar_error_set(err, DMAR_EINVAL, "no hive or path");
+	int rc = refuse_evidence(h, path, err);
+	if (rc != 0)
+		return rc;
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	if (tmp == NULL)
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = dmar_error_set(err, DMAR_EIO, "cannot create %s: %s", tmp,
+		                    strerror(errno));
+	} else if (write_all(fd, h->data, h->size) != 0 || fsync(fd) != 0) {
+		rc = dmar_error_set(err, DMAR_EIO, "cannot write %s: %s", tmp,
+		                    strerror(errno));
+	} else if (fchmod(fd, 0644) != 0 || rename(tmp, path) != 0) {
+		rc = dmar_error_set(err, DMAR_EIO, "cannot create %s: %s", path,
+		                    strerror(errno));
+	}
+	if (fd >= 0) {
+		close(fd);
+		if (rc != 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
 }
 
 /* ---- Keys ---------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -718,10 +719,25 @@ static void rule_dma_verifier(rule_ctx *c)
 		     v->level.dword, v->drivers, namelist_text(c, &targets, "none"));
 }
 
+static void evidence_logs(draft *f, const dmar_hive_info *h)
+{
+	for (size_t i = 0; i < h->n_logs; i++) {
+		const dmar_log_info *l = &h->logs[i];
+		if (l->applied)
+			evidence(f, "%s: %u entr%s replayed, %u page%s (sha256 %s)", l->path,
+			         l->entries_applied, l->entries_applied == 1 ? "y" : "ies",
+			         l->pages_applied, l->pages_applied == 1 ? "" : "s",
+			         l->sha256);
+		else
+			evidence(f, "%s: not replayed: %s", l->path,
+			         l->problem ? l->problem : "?");
+	}
+}
+
 static void rule_hive_dirty(rule_ctx *c)
 {
 	const dmar_hive_info *h = &c->report->hive;
-	if (!c->hive_wide || !h->dirty)
+	if (!c->hive_wide || !h->dirty || h->recovered)
 		return;
 	draft f;
 	char when[32];
@@ -730,10 +746,58 @@ static void rule_hive_dirty(rule_ctx *c)
 	         h->seq_primary, h->seq_secondary);
 	if (dmar_filetime_iso(h->last_written, when, sizeof(when)))
 		evidence(&f, "base block last written %s", when);
-	emit(&f, "The hive is dirty (sequence numbers %u and %u differ): its newest "
-	     "changes may still sit in transaction logs (.LOG1/.LOG2) that were "
-	     "not applied, so results may be stale", h->seq_primary,
-	     h->seq_secondary);
+	evidence_logs(&f, h);
+	char why[64];
+	if (h->seq_primary != h->seq_secondary)
+		snprintf(why, sizeof(why), "sequence numbers %u and %u differ",
+		         h->seq_primary, h->seq_secondary);
+	else
+		snprintf(why, sizeof(why), "its base block checksum does not match");
+	emit(&f, "The hive is dirty (%s) and %s: "
+	     "its newest changes may be missing, so results may be stale", why,
+	     !h->logs_searched ? "transaction logs were not looked for (--no-logs)"
+	     : h->n_logs == 0 ? "no transaction log (.LOG1/.LOG2/.LOG) was found "
+	                        "beside it"
+	     : "no usable transaction log was found beside it");
+}
+
+static void rule_hive_recovered(rule_ctx *c)
+{
+	const dmar_hive_info *h = &c->report->hive;
+	if (!c->hive_wide || !h->recovered)
+		return;
+	draft f;
+	draft_start(&f, c, "HIVE-RECOVERED", NULL, 0);
+	evidence(&f, "base block of the primary: sequence numbers %u and %u",
+	         h->seq_primary, h->seq_secondary);
+	evidence_logs(&f, h);
+	if (h->recovered_base_block)
+		evidence(&f, "the primary's base block is damaged: the log's copy "
+		         "was used");
+	emit(&f, "Transaction logs were replayed: sequence %u to %u, %u pages "
+	     "written over the primary's image (the files were not changed)",
+	     h->recovered_first_seq, h->recovered_last_seq, h->recovered_pages);
+}
+
+/* A log that is damaged, truncated or from another hive, or whose replay
+ * stopped early: the recovered state may be incomplete. */
+static void rule_log_damaged(rule_ctx *c)
+{
+	const dmar_hive_info *h = &c->report->hive;
+	for (size_t i = 0; c->hive_wide && i < h->n_logs; i++) {
+		const dmar_log_info *l = &h->logs[i];
+		if (!l->damaged)
+			continue;
+		draft f;
+		draft_start(&f, c, "HIVE-LOG-DAMAGED", NULL, 0);
+		evidence(&f, "%s: %llu bytes, sha256 %s, %u valid entr%s%s", l->path,
+		         (unsigned long long)l->size, l->sha256, l->entries,
+		         l->entries == 1 ? "y" : "ies",
+		         l->applied ? " (partly replayed)" : "");
+		emit(&f, "Transaction log %s was %s: %s", l->path,
+		     l->applied ? "replayed only up to the problem" : "skipped",
+		     l->problem);
+	}
 }
 
 /* Compare a value's meaning across sets: absent, ignored, or its number. */
@@ -892,7 +956,11 @@ static const rule RULES[] = {
 	    "may be stale", 1 }, rule_hive_dirty },
 	{ { "HIVE-RECOVERED", DMAR_SEV_INFO,
 	    "transaction logs were replayed (how many pages, which sequence "
-	    "numbers)", 0 }, NULL },
+	    "numbers)", 1 }, rule_hive_recovered },
+	{ { "HIVE-LOG-DAMAGED", DMAR_SEV_MEDIUM,
+	    "a transaction log beside the hive is damaged, truncated, out of "
+	    "sequence or from another hive: skipped or replayed only in part", 1 },
+	  rule_log_damaged },
 };
 
 static const size_t N_RULES = sizeof(RULES) / sizeof(RULES[0]);

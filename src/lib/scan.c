@@ -151,6 +151,7 @@ static int choose_control_sets(scan_ctx *s, int *numbers)
 		int fallback = lowest_present(s);
 		if (fallback == 0) {
 			r->error = "not a SYSTEM hive: no ControlSetNNN key";
+			r->not_system = 1;
 			return 0;
 		}
 		if (current != 0)
@@ -308,6 +309,13 @@ static void copy_hive_info(scan_ctx *s, const dmar_hive_info *info)
 	r->hive = *info;
 	r->hive.path = arena_strdup(s->a, info->path);
 	r->hive.embedded_name = arena_strdup(s->a, info->embedded_name);
+	dmar_log_info *logs = arena_calloc(s->a, info->n_logs + 1, sizeof(*logs));
+	for (size_t i = 0; logs != NULL && i < info->n_logs; i++) {
+		logs[i] = info->logs[i];
+		logs[i].path = arena_strdup(s->a, info->logs[i].path);
+		logs[i].problem = arena_strdup(s->a, info->logs[i].problem);
+	}
+	r->hive.logs = logs;
 	if (!info->checksum_ok)
 		arena_strlist_add(s->a, &s->warnings,
 		                  "base block checksum does not match: the header may be damaged");

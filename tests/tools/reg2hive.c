@@ -248,6 +248,7 @@ struct mtime {
 
 struct job {
 	const char *in, *out, *prog;
+	const char *base;       /* --base HIVE: start from a copy of it */
 	struct buf reg;         /* the canonical .reg for hivexregedit */
 	struct keyset keys;
 	int in_key;             /* value lines allowed (after [KEY]) */
@@ -1128,7 +1129,22 @@ static char *with_suffix(const char *path, const char *suffix)
 	return s;
 }
 
-/* Write TMP.reg and the empty OUT.tmp. */
+/* OUT.tmp as a copy of the --base hive. */
+static int copy_base(struct job *j)
+{
+	unsigned char *hive;
+	size_t len;
+	char msg[300];
+	int r;
+
+	if (regf_load_file(j->base, &hive, &len, msg, sizeof msg) != 0)
+		return job_fail(j, 0, "--base: %s", msg);
+	r = regf_save_file(j->tmp_hive, hive, len, msg, sizeof msg);
+	free(hive);
+	return r != 0 ? job_fail(j, 0, "%s", msg) : 0;
+}
+
+/* Write TMP.reg and OUT.tmp: the empty hive, or a copy of --base. */
 static int write_temps(struct job *j)
 {
 	char msg[300];
@@ -1138,9 +1154,11 @@ static int write_temps(struct job *j)
 	if (j->tmp_reg == NULL || j->tmp_hive == NULL)
 		return oom(j, 0);
 	if (regf_save_file(j->tmp_reg, (const unsigned char *)j->reg.p,
-			   j->reg.len, msg, sizeof msg) != 0 ||
-	    regf_write_empty(j->tmp_hive, j->mtime_all, msg,
-			     sizeof msg) != 0)
+			   j->reg.len, msg, sizeof msg) != 0)
+		return job_fail(j, 0, "%s", msg);
+	if (j->base != NULL)
+		return copy_base(j);
+	if (regf_write_empty(j->tmp_hive, j->mtime_all, msg, sizeof msg) != 0)
 		return job_fail(j, 0, "%s", msg);
 	return 0;
 }
@@ -1185,12 +1203,15 @@ static void cleanup(struct job *j, int failed)
 }
 
 static const char help_text[] =
-"Usage: reg2hive [--hivexregedit PROG] IN.reg OUT.hive\n"
+"Usage: reg2hive [--hivexregedit PROG] [--base HIVE] IN.reg OUT.hive\n"
 "\n"
 "Build a Windows SYSTEM registry hive from a .reg file (UTF-8, LF or CRLF).\n"
-"The hive starts empty (root key with a security descriptor), IN.reg is\n"
-"merged into it with PROG --merge (default: $HIVEXREGEDIT, else\n"
-"hivexregedit), then the directives below are applied.\n"
+"The hive starts empty (root key with a security descriptor) or, with\n"
+"--base, as a copy of HIVE (which is not changed); IN.reg is merged into\n"
+"it with PROG --merge (default: $HIVEXREGEDIT, else hivexregedit), then\n"
+"the directives below are applied.  Successive --base builds give the\n"
+"states of a hive that changes step by step, as the transaction-log tests\n"
+"need.\n"
 "\n"
 "Syntax: regedit/hivexregedit .reg syntax: [KEY], [-KEY], \"name\"=...,\n"
 "@=..., \"name\"=-, values \"text\", str:\"..\", str(N):\"..\", dword:X,\n"
@@ -1248,17 +1269,22 @@ static int parse_args(struct job *j, int argc, char **argv)
 		} else if (strncmp(argv[i], "--hivexregedit=", 15) == 0 &&
 			   argv[i][15] != '\0') {
 			j->prog = argv[i] + 15;
+		} else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc &&
+			   argv[i + 1][0] != '\0') {
+			j->base = argv[++i];
 		} else {
 			return usage_error("bad option ", argv[i]);
 		}
 	}
 	if (argc - i != 2)
 		return usage_error("usage: reg2hive [--hivexregedit PROG] "
-				   "IN.reg OUT.hive", "");
+				   "[--base HIVE] IN.reg OUT.hive", "");
 	j->in = argv[i];
 	j->out = argv[i + 1];
 	if (strcmp(j->in, j->out) == 0)
 		return usage_error("IN.reg and OUT.hive are the same", "");
+	if (j->base != NULL && strcmp(j->base, j->out) == 0)
+		return usage_error("--base HIVE and OUT.hive are the same", "");
 	return -1;
 }
 

@@ -546,6 +546,7 @@ static char *run_tool(char *const argv[], const char *out_path,
 typedef struct options {
 	const char *dmarscan, *reg2hive, *cases, *fixtures, *work;
 	const char *shared;   /* may be NULL */
+	const char *prebuilt; /* may be NULL */
 	const char *only;     /* may be NULL */
 } options;
 
@@ -553,7 +554,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: runcases --dmarscan PROG --reg2hive PROG --cases DIR\n"
 	      "                --fixtures DIR --work DIR [--shared-hives DIR]\n"
-	      "                [--only NAME]\n"
+	      "                [--prebuilt DIR] [--only NAME]\n"
 	      "Runs every DIR/*.json case (see tests/cases/README.md).\n"
 	      "Exit: 0 passed, 1 a case failed, 77 all skipped, 99 error.\n",
 	      to);
@@ -563,9 +564,10 @@ static void usage(FILE *to)
 static const char **option_slot(options *o, const char *flag)
 {
 	static const char *const names[] = { "--dmarscan", "--reg2hive",
-		"--cases", "--fixtures", "--work", "--shared-hives", "--only" };
+		"--cases", "--fixtures", "--work", "--shared-hives", "--prebuilt",
+		"--only" };
 	const char **slots[] = { &o->dmarscan, &o->reg2hive, &o->cases,
-		&o->fixtures, &o->work, &o->shared, &o->only };
+		&o->fixtures, &o->work, &o->shared, &o->prebuilt, &o->only };
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -708,34 +710,60 @@ static char *shared_source(const runner *r, built *b)
 	return NULL;
 }
 
-/* xz -dc SHARED/NAME.xz > WORK/shared/NAME (through NAME.part) */
+/* xz -dc SRC > DST (through DST.part; xz's messages in WORK/tool-logs/,
+ * not beside DST, where a NAME.LOG file would be taken for a transaction
+ * log).  NULL or a problem; *missing_xz tells that xz is not installed. */
+static char *unpack_xz(const runner *r, const char *src, const char *dst,
+                       int *missing_xz)
+{
+	const char *base = strrchr(dst, '/');
+	char *part = xprintf("%s.part", dst), *problem;
+	char *log = xprintf("%s/tool-logs/%s.xz-messages", r->opt.work,
+	                    base ? base + 1 : dst);
+	char *argv[] = { "xz", "-dc", "--", (char *)src, NULL };
+	proc p;
+
+	problem = run_tool(argv, part, log, &p);
+	*missing_xz = problem != NULL && p.exec_errno == ENOENT;
+	if (problem == NULL && rename(part, dst) != 0)
+		problem = xprintf("cannot rename %s: %s", part, strerror(errno));
+	free(part);
+	free(log);
+	return problem;
+}
+
+/* SHARED/NAME.xz unpacked into WORK/shared/NAME, with its transaction logs
+ * (SHARED/NAME.LOG1.xz, .LOG2.xz, .LOG.xz) when they are there. */
 static void unpack_shared(const runner *r, built *b)
 {
-	char *src = shared_source(r, b), *dst, *part, *log;
-	char *argv[] = { "xz", "-dc", "--", NULL, NULL };
-	proc p;
+	static const char *const logs[] = { ".LOG1", ".LOG2", ".LOG" };
+	char *src = shared_source(r, b), *dst;
+	int missing_xz = 0;
+	size_t i;
 
 	if (src == NULL)
 		return;
 	dst = xprintf("%s/shared/%s", r->opt.work, b->key);
-	part = xprintf("%s.part", dst);
-	log = xprintf("%s.log", dst);
-	argv[3] = src;
-	b->problem = run_tool(argv, part, log, &p);
-	if (b->problem != NULL && p.exec_errno == ENOENT) {
+	b->problem = unpack_xz(r, src, dst, &missing_xz);
+	for (i = 0; b->problem == NULL && i < sizeof logs / sizeof logs[0]; i++) {
+		char *lsrc = xprintf("%s/%s%s.xz", r->opt.shared, b->key, logs[i]);
+		char *ldst = xprintf("%s%s", dst, logs[i]);
+
+		if (access(lsrc, R_OK) == 0)
+			b->problem = unpack_xz(r, lsrc, ldst, &missing_xz);
+		free(lsrc);
+		free(ldst);
+	}
+	if (b->problem != NULL && missing_xz) {
 		free(b->problem);
 		b->skip = 1;
 		b->problem = xprintf("xz is not installed (needed to unpack shared "
 		                     "hive %s)", b->key);
-	} else if (b->problem == NULL && rename(part, dst) != 0) {
-		b->problem = xprintf("cannot rename %s: %s", part, strerror(errno));
 	}
 	if (b->problem == NULL)
 		b->path = xstrdup(dst);
 	free(src);
 	free(dst);
-	free(part);
-	free(log);
 }
 
 /* ---- Cases ---------------------------------------------------------------- */
@@ -848,7 +876,8 @@ static char *check_truncate(const json_t *in, const char *what)
 	return why;
 }
 
-/* Objects with one key: {"shared": NAME}, {"bytes": TEXT}, {"empty": true}. */
+/* Objects with one key: {"shared": NAME}, {"prebuilt": PATH},
+ * {"bytes": TEXT}, {"empty": true}. */
 static char *check_single(const json_t *in, const char *key,
                           const char *what)
 {
@@ -868,13 +897,18 @@ static char *check_single(const json_t *in, const char *key,
 	    (s[0] == '\0' || s[0] == '.' || strchr(s, '/') != NULL))
 		return xprintf("%sshared hive name \"%s\" must be a plain file "
 		               "name", what, s);
+	if (strcmp(key, "prebuilt") == 0 &&
+	    (s[0] == '\0' || s[0] == '/' || strstr(s, "..") != NULL))
+		return xprintf("%sprebuilt file \"%s\" must be a path inside the "
+		               "prebuilt folder", what, s);
 	return NULL;
 }
 
 static char *check_input(const json_t *in, const char *what)
 {
 	const char *s = json_string_value(in);
-	static const char *const singles[] = { "shared", "bytes", "empty" };
+	static const char *const singles[] = { "shared", "prebuilt", "bytes",
+	                                       "empty" };
 	size_t i, kinds = 0;
 
 	if (s != NULL)
@@ -888,14 +922,16 @@ static char *check_input(const json_t *in, const char *what)
 	kinds += json_object_get(in, "truncate") != NULL;
 	if (kinds > 1)
 		return xprintf("%san input object takes only one of \"shared\", "
-		               "\"bytes\", \"empty\" and \"truncate\"", what);
+		               "\"prebuilt\", \"bytes\", \"empty\" and \"truncate\"",
+		               what);
 	for (i = 0; i < sizeof singles / sizeof singles[0]; i++)
 		if (json_object_get(in, singles[i]) != NULL)
 			return check_single(in, singles[i], what);
 	if (json_object_get(in, "truncate") != NULL)
 		return check_truncate(in, what);
 	return xprintf("%sunknown kind of input (expected a .reg name, "
-	               "\"shared\", \"bytes\", \"empty\" or \"truncate\")", what);
+	               "\"shared\", \"prebuilt\", \"bytes\", \"empty\" or "
+	               "\"truncate\")", what);
 }
 
 /* Optional array whose elements pass 'each' (NULL: any element). */
@@ -1111,6 +1147,29 @@ static verdict prepare_shared(runner *r, const char *name,
 	return use_built(b, label, path, o);
 }
 
+/* PREBUILT/PATH, made by the test script before the run (it is used in
+ * place: dmarscan must find the files beside it, e.g. transaction logs). */
+static verdict prepare_prebuilt(runner *r, const char *name,
+                                const char *label, char **path, outcome *o)
+{
+	char *p;
+
+	if (r->opt.prebuilt == NULL) {
+		skip_owned(o, xprintf("inputs[%s]: prebuilt file %s not available "
+		                      "(no --prebuilt folder given)", label, name));
+		return V_SKIP;
+	}
+	p = xprintf("%s/%s", r->opt.prebuilt, name);
+	if (access(p, R_OK) != 0) {
+		fail(o, "inputs[%s]: prebuilt file %s: %s", label, p,
+		     strerror(errno));
+		free(p);
+		return V_FAIL;
+	}
+	*path = p;
+	return V_PASS;
+}
+
 /* WORK/inputs/CASE-LABEL-KIND, holding data[0..len). */
 static verdict write_input(const runner *r, const casedef *c,
                            const char *label, const char *kind,
@@ -1193,6 +1252,8 @@ static verdict prepare_input(runner *r, const casedef *c, const json_t *in,
 		return prepare_fixture(r, json_string_value(in), label, path, o);
 	if ((v = json_object_get(in, "shared")) != NULL)
 		return prepare_shared(r, json_string_value(v), label, path, o);
+	if ((v = json_object_get(in, "prebuilt")) != NULL)
+		return prepare_prebuilt(r, json_string_value(v), label, path, o);
 	if ((v = json_object_get(in, "bytes")) != NULL)
 		return write_input(r, c, label, "bytes", json_string_value(v),
 		                   json_string_length(v), path, o);
@@ -1608,7 +1669,7 @@ static int list_cases(const char *dir, strlist *names)
 static int prepare_work(const char *work)
 {
 	static const char *const subs[] = { "", "/hives", "/shared", "/inputs",
-	                                    "/out" };
+	                                    "/out", "/tool-logs" };
 	size_t i;
 
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++) {

@@ -1,0 +1,44 @@
+/*
+ * txlog.h - replay of registry transaction logs into an in-memory hive.
+ */
+#ifndef DMAR_TXLOG_H
+#define DMAR_TXLOG_H
+
+#include <dmarscan.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+/* The hive image being recovered, changed in place.  'grow' enlarges it to
+ * 'need' bytes, zero-filled; it returns 0 or -1. */
+typedef struct txlog_image {
+	uint8_t *data;
+	size_t size;
+	int (*grow)(struct txlog_image *img, size_t need);
+	void *owner;
+} txlog_image;
+
+typedef struct txlog_result {
+	dmar_log_info *logs;         /* in the arena */
+	size_t n_logs;
+	int recovered;
+	uint32_t pages;
+	uint32_t first_seq, last_seq;
+	int base_block_restored;     /* the primary's was damaged */
+} txlog_result;
+
+/* Find the logs beside the hive file 'hive_path' (NAME.LOG1, NAME.LOG2,
+ * NAME.LOG, any case), hash them, and when the image's base block says the
+ * hive is dirty replay what applies.  Problems with a log are recorded in
+ * its dmar_log_info, never fatal.  Returns 0, or -1 when memory ran out. */
+int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
+                  txlog_result *out);
+
+/* Marvin32 of data with the registry's seed (exposed for the tests). */
+uint64_t txlog_marvin32(const uint8_t *data, size_t size);
+
+/* XOR-32 checksum of the first 508 bytes of a base block. */
+uint32_t txlog_base_block_checksum(const uint8_t *b);
+
+#endif /* DMAR_TXLOG_H */
