@@ -26,14 +26,14 @@ typedef struct text_state {
 
 /* Flag letters: one per rule that fired on the device, in this order. */
 static const struct { const char *rule; char flag; const char *meaning; } FLAGS[] = {
-	{ "DMAR-OPTOUT-EXTERNAL", 'X', "opted out on an external port" },
+	{ "DMAR-OPTOUT-EXTERNAL", 'X', "opted out on an external (or likely external) port" },
 	{ "DMAR-FILTER-OPTOUT", 'F', "a filter driver opts out" },
 	{ "DMAR-OPTOUT", 'O', "opted out" },
-	{ "DMAR-UNPROTECTED-EXTERNAL", 'U', "external, not protected" },
+	{ "DMAR-UNPROTECTED-EXTERNAL", 'U', "external or likely external, not protected" },
 	{ "DMAR-INVALID-VALUE", 'I', "invalid value, ignored by Windows" },
 	{ "DMAR-DEVICE-OVERRIDES-DRIVER", 'D', "24H2 device value overrides drivers" },
 	{ "DMAR-CONTROLSET-DRIFT", 'R', "values drift between control sets" },
-	{ "DMAR-POLICY-MISMATCH", 'P', "persisted policy matches no prediction" },
+	{ "DMAR-POLICY-MISMATCH", 'P', "persisted policy differs from the prediction" },
 	{ "DMAR-GRAPHICS-OPTIN", 'G', "display adapter opts in" },
 	{ "DMAR-CONDITIONAL", 'c', "conditional: depends on exposure" },
 };

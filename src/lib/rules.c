@@ -243,10 +243,10 @@ static const char *exposure_words(const dmar_device *d)
 	case DMAR_EXPOSURE_UNKNOWN: break;
 	}
 	if (d->exposure.assumed == DMAR_ASSUME_EXTERNAL)
-		return "exposure unknown, assumed external (--assume-external)";
+		return "unknown, assumed external (--assume-external)";
 	if (d->exposure.assumed == DMAR_ASSUME_INTERNAL)
-		return "exposure unknown, assumed internal (--assume-internal)";
-	return "exposure unknown";
+		return "unknown, assumed internal (--assume-internal)";
+	return "unknown (the hive holds no evidence either way)";
 }
 
 static void evidence_exposure(draft *f, const dmar_device *d)
@@ -412,8 +412,17 @@ static void rule_unprotected_external(rule_ctx *c)
 			evidence_driver_value(&f, d->stack[j].driver);
 		if (d->dma.present)
 			evidence_device_value(&f, d, &d->dma.remapping_supported);
-		emit(&f, "%s is %s but no directive enables DMA remapping for it "
-		     "(%s)", device_label(c, d), exposure_words(d), policy_words(0));
+		int conditional = 0;
+		for (int g = 0; g < DMAR_GEN_COUNT; g++)
+			conditional |= (mask & DMAR_GEN_BIT(g)) && d->prediction[g].if_external == 2;
+		if (conditional)
+			emit(&f, "%s is %s but gets %s: its conditional opt-in enables DMA "
+			     "remapping only for a device known to be external (the hive "
+			     "cannot prove it; --assume-external shows the other outcome)",
+			     device_label(c, d), exposure_words(d), policy_words(0));
+		else
+			emit(&f, "%s is %s but no directive enables DMA remapping for it "
+			     "(%s)", device_label(c, d), exposure_words(d), policy_words(0));
 	}
 }
 
@@ -659,18 +668,20 @@ static void rule_policy_mismatch(rule_ctx *c)
 		if (!d->properties.has_persisted_policy)
 			continue;
 		uint32_t persisted = d->properties.persisted_policy;
-		int explained = 0;
+		int explained = 0, other_exposure = 0;
 		const char *predicted = NULL;
 		for (int g = 0; g < DMAR_GEN_COUNT; g++) {
 			if (!(c->gens & DMAR_GEN_BIT(g)))
 				continue;
 			const dmar_prediction *p = &d->prediction[g];
-			explained |= persisted == (uint32_t)p->if_internal ||
-			             persisted == (uint32_t)p->if_external;
-			const char *one = arena_printf(c->a, "%s %d (internal) or %d "
-			                               "(external)",
+			explained |= persisted == (uint32_t)p->policy;
+			other_exposure |= persisted == (uint32_t)(d->treated_external
+			                                          ? p->if_internal
+			                                          : p->if_external);
+			const char *one = arena_printf(c->a, "%s %d (%d if internal, %d if "
+			                               "external)",
 			                               g == DMAR_GEN_24H2 ? "24H2" : "pre-24H2",
-			                               p->if_internal, p->if_external);
+			                               p->policy, p->if_internal, p->if_external);
 			predicted = predicted ? arena_printf(c->a, "%s; %s", predicted, one)
 			                      : one;
 		}
@@ -684,10 +695,22 @@ static void rule_policy_mismatch(rule_ctx *c)
 			evidence_driver_value(&f, d->stack[j].driver);
 		if (d->dma.present)
 			evidence_device_value(&f, d, &d->dma.remapping_supported);
-		emit(&f, "Windows persisted DmaRemappingPolicy %u for %s, but the "
-		     "registry values predict %s: the values changed after the device "
-		     "last started, or Windows decided on grounds a hive does not "
-		     "show", persisted, device_label(c, d), predicted ? predicted : "-");
+		evidence_exposure(&f, d);
+		if (other_exposure)
+			emit(&f, "Windows persisted DmaRemappingPolicy %u for %s: the "
+			     "outcome for an %s device, while dmarscan treats it as %s "
+			     "(predicted %s): Windows saw the device as %s when it last "
+			     "started, or the values changed since", persisted,
+			     device_label(c, d), d->treated_external ? "internal" : "external",
+			     d->treated_external ? "external" : "not external",
+			     predicted ? predicted : "-",
+			     d->treated_external ? "internal" : "external");
+		else
+			emit(&f, "Windows persisted DmaRemappingPolicy %u for %s, but the "
+			     "registry values predict %s: the values changed after the "
+			     "device last started, or Windows decided on grounds a hive "
+			     "does not show", persisted, device_label(c, d),
+			     predicted ? predicted : "-");
 	}
 }
 

@@ -210,25 +210,42 @@ static void predict_device(dmar_arena *a, dmar_device *d, const dmar_options *op
 	}
 }
 
-/* 1 when the set was analysed, 0 when it was skipped (absent, unreadable
- * or an alias of a set already read), -1 out of memory. */
-/* Windows learnt DMA remapping with Kernel DMA Protection (10 1803); its
- * inbox packages (pci, storahci, stornvme, USBXHCI) carry values.  A set
- * without a single value is an older Windows: nothing there is
- * "unprotected" in that sense, and the exposure findings say nothing. */
-static void note_awareness(scan_ctx *s, dmar_control_set *set)
+/* Does the device show what only Windows with Kernel DMA Protection
+ * records: a DMA remapping value, a persisted DmaRemappingPolicy, USB4 or
+ * tunnelling properties? */
+static int modern_marker(const dmar_device *d)
 {
-	for (size_t i = 0; i < set->n_drivers; i++)
-		set->dma_remapping_aware |= set->drivers[i].compatible.present;
-	for (size_t i = 0; i < set->n_devices; i++)
-		set->dma_remapping_aware |= set->devices[i].dma.present;
-	if (!set->dma_remapping_aware && set->n_devices > 0)
-		arena_strlist_addf(s->a, &s->warnings, "%s: no driver or device holds "
-		                   "a DMA remapping value, as on Windows before 10 "
-		                   "1803: DMAR-UNPROTECTED-EXTERNAL is not raised",
-		                   set->name);
+	const dmar_device_properties *p = &d->properties;
+	return d->dma.present || p->has_persisted_policy || p->is_tunneled >= 0 ||
+	       p->usb4_host_router != NULL || p->has_usb_dvsec_port_type;
 }
 
+/* Windows learnt DMA remapping with Kernel DMA Protection (10 1803); its
+ * inbox packages (pci, storahci, stornvme, USBXHCI) carry values, and it
+ * persists the policy it computed.  A set with none of that is an older
+ * Windows: nothing there is "unprotected" in that sense, so
+ * DMAR-UNPROTECTED-EXTERNAL says nothing; a note says so when an exposed
+ * device is concerned. */
+static void note_awareness(scan_ctx *s, dmar_control_set *set)
+{
+	size_t exposed = 0;
+	for (size_t i = 0; i < set->n_drivers; i++)
+		set->dma_remapping_aware |= set->drivers[i].compatible.present;
+	for (size_t i = 0; i < set->n_devices; i++) {
+		set->dma_remapping_aware |= modern_marker(&set->devices[i]);
+		exposed += set->devices[i].exposure.verdict >= DMAR_EXPOSURE_LIKELY_EXTERNAL;
+	}
+	if (!set->dma_remapping_aware && exposed > 0)
+		arena_strlist_addf(s->a, &s->warnings, "%s: %zu device%s may be "
+		                   "external, but nothing in the control set shows "
+		                   "Kernel DMA Protection (no DMA remapping value, no "
+		                   "persisted policy, no USB4 property: Windows before "
+		                   "10 1803): DMAR-UNPROTECTED-EXTERNAL is not raised",
+		                   set->name, exposed, exposed == 1 ? "" : "s");
+}
+
+/* 1 when the set was analysed, 0 when it was skipped (absent, unreadable
+ * or an alias of a set already read), -1 out of memory. */
 static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 {
 	set->number = number;

@@ -31,6 +31,8 @@
 
 #define MAX_DEPTH 64           /* parent links followed from one device */
 #define MAX_EXTRA_NODES 4096   /* ancestors read from other enumerators */
+#define MAX_PREFIX_SCAN 65536  /* instance keys read for ParentIdPrefix */
+#define MAX_NOTES 32           /* topology notes named; the rest counted */
 #define MAX_ID_LENGTH 400
 #define EVIDENCE_MAX 6         /* exposure evidence lines per device */
 #define MACHINE_CONTAINER "{00000000-0000-0000-ffff-ffffffffffff}"
@@ -51,8 +53,14 @@ typedef struct tnode {
 	int tunneled;
 	const char *usb4_router;
 	int usb4_dvsec;
+	int has_type;
+	uint32_t type;                 /* PCI device type (switch ports) */
 	dmar_device *device;           /* NULL for an ancestor */
 	const id_entry *port;          /* external-ports table entry */
+	int hops;                      /* links from the nearest PCI device */
+	int tb_level;                  /* 0 upstream port of a Thunderbolt
+	                                  controller, 1 its downstream ports, 2
+	                                  their functions */
 	long parent;                   /* index, or -1 */
 	const char *parent_id;
 	const char *parent_source;
@@ -70,9 +78,11 @@ typedef struct topo {
 	const id_list *ports;
 	arena_vec nodes;               /* tnode; grows, so use indexes */
 	strmap by_id;                  /* instance id -> index */
-	strmap by_prefix;              /* ParentIdPrefix -> instance id */
+	strmap by_prefix;              /* ParentIdPrefix -> prefix_ids index */
+	arena_strlist prefix_ids;      /* the instance ids by_prefix names */
 	int prefixes_loaded;
 	size_t extra;                  /* ancestors read */
+	size_t notes;                  /* topology notes raised */
 } topo;
 
 static tnode *node_at(topo *t, size_t i)
@@ -80,16 +90,33 @@ static tnode *node_at(topo *t, size_t i)
 	return (tnode *)t->nodes.items + i;
 }
 
-static void warn(topo *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void vnote(topo *t, const char *fmt, va_list ap)
+{
+	arena_strlist_add(t->a, t->sink->warnings, arena_vprintf(t->a, fmt, ap));
+}
 
 static void warn(topo *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn_always(topo *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A note on the tree; past MAX_NOTES they are only counted. */
+static void warn(topo *t, const char *fmt, ...)
+{
+	if (t->notes++ >= MAX_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(t, fmt, ap);
+	va_end(ap);
+}
+
+static void warn_always(topo *t, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = arena_vprintf(t->a, fmt, ap);
+	vnote(t, fmt, ap);
 	va_end(ap);
-	arena_strlist_add(t->a, t->sink->warnings, s);
 }
 
 /* ---- Nodes ------------------------------------------------------------------- */
@@ -112,8 +139,12 @@ static long add_node(topo *t, const char *instance_id)
 {
 	size_t index = t->nodes.count;
 	tnode *n = arena_vec_push(t->a, &t->nodes);
-	if (n == NULL || strmap_put(&t->by_id, instance_id, index) != 0)
+	if (n == NULL)
 		return -1;
+	if (strmap_put(&t->by_id, instance_id, index) != 0) {
+		t->nodes.count--;   /* not half made */
+		return -1;
+	}
 	n->instance_id = instance_id;
 	n->parent = -1;
 	n->depth = -1;
@@ -138,6 +169,8 @@ static int add_device_node(topo *t, dmar_device *d)
 	n->tunneled = d->properties.is_tunneled;
 	n->usb4_router = d->properties.usb4_host_router;
 	n->usb4_dvsec = d->properties.has_usb_dvsec_port_type;
+	n->has_type = d->properties.has_pci_device_type;
+	n->type = d->properties.pci_device_type;
 	n->port = port_entry(t, d);
 	return 0;
 }
@@ -161,19 +194,32 @@ static int plausible_instance_id(const char *id)
 	return parts == 3 && run > 0;
 }
 
+/* Why an ancestor could not be read. */
+enum { LOAD_ABSENT = -1, LOAD_IMPLAUSIBLE = -2, LOAD_BUDGET = -3 };
+
+static const char *load_failure(long why)
+{
+	return why == LOAD_IMPLAUSIBLE ? "is not a plausible instance id"
+	     : why == LOAD_BUDGET ? "was not read: the limit of 4096 ancestors "
+	                            "outside Enum\\PCI was reached"
+	     : "is not in the hive";
+}
+
 /* Read an ancestor outside Enum\PCI: Enum\<instance id>.  Returns its
- * index, or -1 when the hive has no such key (or a budget is spent). */
+ * index, or a LOAD_* reason. */
 static long load_node(topo *t, const char *id)
 {
 	static const char *const names[] = { "DeviceDesc", "FriendlyName",
 	                                     "ContainerID", "Capabilities",
 	                                     "ParentIdPrefix" };
-	if (!plausible_instance_id(id) || t->extra >= MAX_EXTRA_NODES)
-		return -1;
+	if (!plausible_instance_id(id))
+		return LOAD_IMPLAUSIBLE;
+	if (t->extra >= MAX_EXTRA_NODES)
+		return LOAD_BUDGET;
 	char *path = arena_printf(t->a, "Enum\\%s", id);
 	hkey *k = NULL;
 	if (path == NULL || hkey_open(t->cs, path, &k) <= 0)
-		return -1;
+		return LOAD_ABSENT;
 	t->extra++;
 	long i = add_node(t, arena_strdup(t->a, id));
 	if (i >= 0) {
@@ -193,6 +239,8 @@ static long load_node(topo *t, const char *id)
 		n->tunneled = props.is_tunneled;
 		n->usb4_router = props.usb4_host_router;
 		n->usb4_dvsec = props.has_usb_dvsec_port_type;
+		n->has_type = props.has_pci_device_type;
+		n->type = props.pci_device_type;
 	}
 	hkey_free(k);
 	return i;
@@ -208,16 +256,30 @@ static long find_or_load(topo *t, const char *id)
 
 /* ---- Parents ------------------------------------------------------------------ */
 
+static void index_prefix(topo *t, const char *prefix, const char *id)
+{
+	size_t k = arena_strlist_count(&t->prefix_ids);
+	size_t old;
+	if (prefix == NULL || id == NULL || strmap_get(&t->by_prefix, prefix, &old))
+		return;   /* the first holder of a prefix keeps it */
+	arena_strlist_add(t->a, &t->prefix_ids, id);
+	if (arena_strlist_count(&t->prefix_ids) == k + 1)
+		strmap_put(&t->by_prefix, prefix, k);
+}
+
 /* Index the ParentIdPrefix of every PCI node and of the instances of the
- * enumerators that parent PCI buses, once, when a fallback first needs it. */
+ * enumerators that parent PCI buses, once, when a fallback first needs it.
+ * Only the names are kept; a parent is read when a child names it.  Keys
+ * shared through damaged subkey lists are read once, and at most
+ * MAX_PREFIX_SCAN instance keys are read. */
 static void load_prefixes(topo *t)
 {
 	t->prefixes_loaded = 1;
 	for (size_t i = 0; i < t->nodes.count; i++) {
 		tnode *n = node_at(t, i);
-		if (n->parent_id_prefix != NULL)
-			strmap_put(&t->by_prefix, n->parent_id_prefix, i);
+		index_prefix(t, n->parent_id_prefix, n->instance_id);
 	}
+	size_t scanned = 0;
 	for (size_t e = 0; e < sizeof(PREFIX_ENUMERATORS) / sizeof(*PREFIX_ENUMERATORS); e++) {
 		hkey *en = NULL;
 		char path[32];
@@ -226,32 +288,35 @@ static void load_prefixes(topo *t)
 			continue;
 		int nhw = 0;
 		hkey_subkey_count(en, &nhw);
-		for (int h = 0; h < nhw && t->extra < MAX_EXTRA_NODES; h++) {
+		for (int h = 0; h < nhw && scanned < MAX_PREFIX_SCAN; h++) {
 			hkey *hw = NULL;
 			int ninst = 0;
 			if (hkey_subkey_at(en, h, &hw) < 0)
 				continue;
-			hkey_subkey_count(hw, &ninst);
-			for (int j = 0; j < ninst && t->extra < MAX_EXTRA_NODES; j++) {
+			if (collect_first_visit(t->sink, hw, path) > 0)
+				hkey_subkey_count(hw, &ninst);
+			for (int j = 0; j < ninst && scanned < MAX_PREFIX_SCAN; j++) {
 				hkey *inst = NULL;
 				hive_value raw;
+				scanned++;
 				if (hkey_subkey_at(hw, j, &inst) < 0)
 					continue;
-				if (hkey_get_value(inst, t->a, "ParentIdPrefix", &raw) > 0) {
-					const char *prefix = collect_string(t->a, &raw);
-					const char *id = arena_printf(t->a, "%s\\%s\\%s",
-					                              PREFIX_ENUMERATORS[e],
-					                              hkey_name(hw), hkey_name(inst));
-					long idx = prefix && id ? find_or_load(t, id) : -1;
-					if (idx >= 0)
-						strmap_put(&t->by_prefix, prefix, (size_t)idx);
-				}
+				if (collect_first_visit(t->sink, inst, path) > 0 &&
+				    hkey_get_value(inst, t->a, "ParentIdPrefix", &raw) > 0)
+					index_prefix(t, collect_string(t->a, &raw),
+					             arena_printf(t->a, "%s\\%s\\%s",
+					                          PREFIX_ENUMERATORS[e],
+					                          hkey_name(hw), hkey_name(inst)));
 				hkey_free(inst);
 			}
 			hkey_free(hw);
 		}
 		hkey_free(en);
 	}
+	if (scanned >= MAX_PREFIX_SCAN)
+		warn(t, "%s: more than %d instance keys under Enum\\ACPI, ACPI_HAL "
+		     "and ROOT; the rest were not searched for parents",
+		     t->cs_name, MAX_PREFIX_SCAN);
 }
 
 /* "4&2509f6e&0&00A8" (the last part of an instance id) -> "4&2509f6e&0". */
@@ -264,37 +329,80 @@ static const char *child_prefix(topo *t, const char *instance_id)
 	                         : NULL;
 }
 
+/* Link node i to the node at index p (found or just read). */
+static void set_parent(topo *t, size_t i, long p, const char *id,
+                       const char *source, size_t loaded_from)
+{
+	tnode *n = node_at(t, i);
+	n->parent = p;
+	n->parent_id = id;
+	n->parent_source = source;
+	if ((size_t)p >= loaded_from)   /* read for this link */
+		node_at(t, (size_t)p)->hops = n->hops + 1;
+}
+
+/* Find the parent of node i: its LastKnownParent, else the node whose
+ * ParentIdPrefix starts its instance name.  Ancestors are read at most
+ * MAX_DEPTH links above a PCI device. */
 static void resolve_parent(topo *t, size_t i)
 {
 	tnode *n = node_at(t, i);
-	if (n->lkp != NULL && n->lkp[0] != '\0') {
-		const char *id = n->lkp;
-		long p = find_or_load(t, id);
-		n = node_at(t, i);   /* the vector may have moved */
-		n->parent_id = id;
-		n->parent_source = "LastKnownParent";
-		if (p < 0) {
-			n->parent_problem = "the parent it names is not in the hive";
-			warn(t, "%s: LastKnownParent of %s names %s, which the hive does "
-			     "not hold; the chain stops there", t->cs_name,
-			     n->instance_id, id);
-		} else {
-			n->parent = p;
-		}
-		return;
-	}
 	const char *prefix = child_prefix(t, n->instance_id);
-	if (prefix == NULL)
+	int has_lkp = n->lkp != NULL && n->lkp[0] != '\0';
+	if (!has_lkp && prefix == NULL)
 		return;
-	if (!t->prefixes_loaded)
-		load_prefixes(t);
-	size_t p;
-	n = node_at(t, i);
-	if (strmap_get(&t->by_prefix, prefix, &p) && p != i) {
-		n->parent = (long)p;
-		n->parent_id = node_at(t, p)->instance_id;
-		n->parent_source = "ParentIdPrefix";
+	if (n->hops >= MAX_DEPTH) {
+		n->parent_problem = "its parent chain is deeper than 64 links";
+		warn(t, "%s: the parent chain above %s is deeper than %d links; cut "
+		     "there", t->cs_name, n->instance_id, MAX_DEPTH);
+		return;
 	}
+	size_t before = t->nodes.count;
+	long lkp = 0;
+	if (has_lkp) {
+		lkp = find_or_load(t, n->lkp);
+		if (lkp >= 0) {
+			set_parent(t, i, lkp, n->lkp, "LastKnownParent", before);
+			return;
+		}
+	}
+	long p = -1;
+	size_t k;
+	const char *id = NULL;
+	if (prefix != NULL) {
+		if (!t->prefixes_loaded)
+			load_prefixes(t);
+		if (strmap_get(&t->by_prefix, prefix, &k)) {
+			id = arena_strlist_items(&t->prefix_ids)[k];
+			before = t->nodes.count;
+			p = find_or_load(t, id);
+		}
+	}
+	if (p >= 0 && (size_t)p != i)
+		set_parent(t, i, p, id, "ParentIdPrefix", before);
+	if (!has_lkp)
+		return;
+	n = node_at(t, i);
+	warn(t, "%s: LastKnownParent of %s names %s, which %s; %s", t->cs_name,
+	     n->instance_id, n->lkp, load_failure(lkp), n->parent >= 0
+	     ? "its parent was found by ParentIdPrefix instead"
+	     : "the chain stops there");
+	if (n->parent < 0) {
+		n->parent_id = n->lkp;
+		n->parent_source = "LastKnownParent";
+		n->parent_problem = arena_printf(t->a, "the LastKnownParent it names %s",
+		                                 load_failure(lkp));
+	}
+}
+
+/* Cut node n from its parent (a loop, or a chain too deep). */
+static void cut(topo *t, tnode *n, const tnode *start, int loop)
+{
+	n->parent_problem = loop ? "its parent chain loops back here"
+	                         : "its parent chain is deeper than 64 links";
+	warn(t, "%s: the parent chain above %s %s; cut at %s", t->cs_name,
+	     start->instance_id, loop ? "loops" : "is too deep", n->instance_id);
+	n->parent = -1;
 }
 
 /* Depth of every node; cut loops and over-deep chains.  Iterative: walk up
@@ -320,14 +428,7 @@ static int assign_depths(topo *t)
 				break;
 			size_t up = (size_t)n->parent;
 			if (seen[up] == stamp || len > MAX_DEPTH) {
-				n->parent_problem = seen[up] == stamp
-				                  ? "its parent chain loops back here"
-				                  : "its parent chain is deeper than 64 links";
-				warn(t, "%s: the parent chain above %s %s; cut at %s",
-				     t->cs_name, node_at(t, start)->instance_id,
-				     seen[up] == stamp ? "loops" : "is too deep",
-				     n->instance_id);
-				n->parent = -1;
+				cut(t, n, node_at(t, start), seen[up] == stamp);
 				break;
 			}
 			cur = up;
@@ -338,10 +439,7 @@ static int assign_depths(topo *t)
 		tnode *top = node_at(t, path[len - 1]);
 		int base = top->parent >= 0 ? node_at(t, (size_t)top->parent)->depth + 1 : 0;
 		if (base + (int)len - 1 > MAX_DEPTH) {
-			top->parent_problem = "its parent chain is deeper than 64 links";
-			warn(t, "%s: the parent chain above %s is too deep; cut at %s",
-			     t->cs_name, node_at(t, start)->instance_id, top->instance_id);
-			top->parent = -1;
+			cut(t, top, node_at(t, start), 0);
 			base = 0;
 		}
 		for (size_t k = len; k-- > 0;)
@@ -399,12 +497,30 @@ static void own_evidence(topo *t, tnode *n)
 	}
 }
 
+/* Is child part of the same discrete Thunderbolt controller as the bridge
+ * above it?  A controller is three levels deep: its upstream switch port,
+ * the downstream ports below it, the functions (NHI, USB) below those.  A
+ * bridge of the same family any deeper, or an upstream switch port below a
+ * bridge, is another controller across a cable: a dock or enclosure built
+ * on the same chip. */
 static int same_controller(const tnode *child, const tnode *bridge)
 {
-	return child->port != NULL && bridge->port->family[0] != '\0' &&
-	       (child->port->kind == PORT_TBT_FUNCTION ||
-	        child->port->kind == PORT_TBT_BRIDGE) &&
-	       strcmp(child->port->family, bridge->port->family) == 0;
+	if (child->port == NULL || bridge->port->family[0] == '\0' ||
+	    strcmp(child->port->family, bridge->port->family) != 0)
+		return 0;
+	if (child->has_type && child->type == DMAR_PCI_TYPE_UPSTREAM_SWITCH_PORT)
+		return 0;
+	if (child->port->kind == PORT_TBT_BRIDGE)
+		return bridge->tb_level == 0;
+	return child->port->kind == PORT_TBT_FUNCTION && bridge->tb_level <= 1;
+}
+
+/* The node's level in its Thunderbolt controller (see same_controller). */
+static void controller_level(tnode *n, const tnode *p)
+{
+	n->tb_level = p != NULL && p->port != NULL &&
+	              p->port->kind == PORT_TBT_BRIDGE && same_controller(n, p)
+	            ? p->tb_level + 1 : 0;
 }
 
 /* Does the parent make everything below it external? */
@@ -424,14 +540,24 @@ static const char *below_external_port(topo *t, const tnode *child,
 	return NULL;
 }
 
+/* A container of the device's own, not the machine's: Windows put it in a
+ * separate enclosure. */
+static int own_container(const tnode *n)
+{
+	return n->container_id != NULL &&
+	       text_casecmp(n->container_id, MACHINE_CONTAINER) != 0;
+}
+
 /* Take the parent's verdict and evidence when it is stronger; at equal
  * strength keep the chain only for external evidence (which port made the
- * device external), not for the internal chain of machine containers. */
+ * device external), not for the internal chain of machine containers.
+ * 'internal' does not pass to a device in an enclosure of its own. */
 static void inherit(topo *t, tnode *n, const tnode *p)
 {
 	consider(t, n, DMAR_EXPOSURE_EXTERNAL, below_external_port(t, n, p));
 	if (p->verdict == DMAR_EXPOSURE_UNKNOWN || p->verdict < n->verdict ||
-	    (p->verdict == n->verdict && p->verdict == DMAR_EXPOSURE_INTERNAL))
+	    (p->verdict == n->verdict && p->verdict == DMAR_EXPOSURE_INTERNAL) ||
+	    (p->verdict == DMAR_EXPOSURE_INTERNAL && own_container(n)))
 		return;
 	for (size_t k = 0; k < arena_strlist_count(&p->evidence); k++)
 		consider(t, n, p->verdict, arena_strlist_items(&p->evidence)[k]);
@@ -510,6 +636,7 @@ int topology_build(hkey *cs, collect_sink *sink, const id_list *ports,
 	arena_vec_init(&t.nodes, sizeof(tnode));
 	strmap_init(&t.by_id);
 	strmap_init(&t.by_prefix);
+	arena_strlist_init(&t.prefix_ids);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
 		rc = add_device_node(&t, &set->devices[i]);
@@ -523,10 +650,15 @@ int topology_build(hkey *cs, collect_sink *sink, const id_list *ports,
 	/* parents before children, so each inherits a finished verdict */
 	for (size_t k = 0; rc == 0 && k < t.nodes.count; k++) {
 		tnode *n = node_at(&t, order[k]);
+		const tnode *p = n->parent >= 0 ? node_at(&t, (size_t)n->parent) : NULL;
+		controller_level(n, p);
 		own_evidence(&t, n);
-		if (n->parent >= 0)
-			inherit(&t, n, node_at(&t, (size_t)n->parent));
+		if (p != NULL)
+			inherit(&t, n, p);
 	}
+	if (t.notes > MAX_NOTES)
+		warn_always(&t, "%s: %zu more notes on the device tree were left out",
+		            t.cs_name, t.notes - MAX_NOTES);
 	if (rc == 0)
 		rc = publish(&t, order, set);
 	free(order);
