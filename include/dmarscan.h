@@ -427,6 +427,8 @@ typedef struct dmar_node {
 	const dmar_device *device;        /* NULL when not under Enum\PCI */
 	const char *container_id;
 	dmar_exposure_verdict verdict;
+	const char *const *evidence;      /* why that verdict */
+	size_t n_evidence;
 	int depth;                        /* 0 for a root */
 } dmar_node;
 

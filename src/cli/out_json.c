@@ -251,14 +251,15 @@ static json_t *jancestors(const dmar_control_set *set)
 		if (n->device != NULL)
 			continue;
 		json_array_append_new(a, json_pack(
-			"{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:i}",
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:o}, s:i}",
 			"instance_id", jstr(n->instance_id),
 			"description", jstr(n->description),
 			"parent", jstr(n->parent_id),
 			"parent_source", jstr(n->parent_source),
 			"parent_problem", jstr(n->parent_problem),
 			"container_id", jstr(n->container_id),
-			"exposure", dmar_exposure_name(n->verdict),
+			"exposure", "verdict", dmar_exposure_name(n->verdict),
+			"evidence", jstrings(n->evidence, n->n_evidence),
 			"depth", n->depth));
 	}
 	return a;

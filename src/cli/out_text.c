@@ -388,6 +388,10 @@ static int tree_index_build(const dmar_control_set *s, tree_index *t)
 	size_t *fill = calloc(n + 1, sizeof(size_t));
 	if (!t->first || !t->count || !t->kids || !fill) {
 		free(fill);
+		free(t->first);
+		free(t->count);
+		free(t->kids);
+		memset(t, 0, sizeof(*t));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)

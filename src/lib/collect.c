@@ -424,8 +424,11 @@ static int collect_device(collect_ctx *c, hkey *inst, void *arg)
 	collect_identity(c, d, hw, raw);
 	collect_dma_management(c, inst, d);
 	props_dates dates;
+	/* the property store is evidence on top: damage there is a note */
 	if (props_read(inst, c->a, &d->properties, &dates) != 0)
-		read_problem(c, join_path(c, d->key_path, "Properties"));
+		warn(c, "%s\\Properties: part of it cannot be read (%s); the device "
+		     "tree and exposure may lack what it holds", d->key_path,
+		     hive_last_error(c->hive));
 	d->properties.install_date = dates.install;
 	d->first_install = dates.first_install;
 	d->last_arrival = dates.last_arrival;

@@ -154,6 +154,7 @@ int idlist_parse(id_list *list, dmar_arena *a, const char *text, size_t len,
                  dmar_error **err)
 {
 	const char *p = text, *end = text + len;
+	size_t before = list->entries.count;   /* a bad file adds nothing */
 	for (unsigned lineno = 1; p < end; lineno++) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *stop = eol ? eol : end;
@@ -162,8 +163,10 @@ int idlist_parse(id_list *list, dmar_arena *a, const char *text, size_t len,
 		char where[256];
 		snprintf(where, sizeof(where), "%s:%u", source, lineno);
 		int rc = parse_line(list, a, p, stop, where, kinds, n_kinds, err);
-		if (rc != 0)
+		if (rc != 0) {
+			list->entries.count = before;
 			return rc;
+		}
 		p = eol ? eol + 1 : end;
 	}
 	return 0;

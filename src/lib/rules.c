@@ -396,6 +396,15 @@ static void rule_filter_optout(rule_ctx *c)
 	}
 }
 
+/* The values the prediction rests on: each stack driver's, the device's. */
+static void evidence_policy_values(draft *f, const dmar_device *d)
+{
+	for (size_t j = 0; j < d->n_stack; j++)
+		evidence_driver_value(f, d->stack[j].driver);
+	if (d->dma.present)
+		evidence_device_value(f, d, &d->dma.remapping_supported);
+}
+
 static void rule_unprotected_external(rule_ctx *c)
 {
 	for (size_t i = 0; c->set->dma_remapping_aware && i < c->set->n_devices; i++) {
@@ -408,10 +417,7 @@ static void rule_unprotected_external(rule_ctx *c)
 		draft f;
 		draft_start(&f, c, "DMAR-UNPROTECTED-EXTERNAL", d->instance_id, mask);
 		evidence_exposure(&f, d);
-		for (size_t j = 0; j < d->n_stack; j++)
-			evidence_driver_value(&f, d->stack[j].driver);
-		if (d->dma.present)
-			evidence_device_value(&f, d, &d->dma.remapping_supported);
+		evidence_policy_values(&f, d);
 		int conditional = 0;
 		for (int g = 0; g < DMAR_GEN_COUNT; g++)
 			conditional |= (mask & DMAR_GEN_BIT(g)) && d->prediction[g].if_external == 2;
@@ -691,10 +697,7 @@ static void rule_policy_mismatch(rule_ctx *c)
 		draft_start(&f, c, "DMAR-POLICY-MISMATCH", d->instance_id, 0);
 		evidence(&f, "%s\\Properties\\{83da6326-97a6-4088-9453-a1923f573b29}"
 		         "\\0012 (DmaRemappingPolicy) = %u", d->key_path, persisted);
-		for (size_t j = 0; j < d->n_stack; j++)
-			evidence_driver_value(&f, d->stack[j].driver);
-		if (d->dma.present)
-			evidence_device_value(&f, d, &d->dma.remapping_supported);
+		evidence_policy_values(&f, d);
 		evidence_exposure(&f, d);
 		if (other_exposure)
 			emit(&f, "Windows persisted DmaRemappingPolicy %u for %s: the "

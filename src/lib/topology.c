@@ -606,6 +606,8 @@ static int publish(topo *t, const size_t *order, dmar_control_set *set)
 		out->device = n->device;
 		out->container_id = n->container_id;
 		out->verdict = n->verdict;
+		out->evidence = arena_strlist_items(&n->evidence);
+		out->n_evidence = arena_strlist_count(&n->evidence);
 		out->depth = n->depth;
 		if (n->device != NULL) {
 			dmar_device *d = n->device;

@@ -101,6 +101,28 @@ START_TEST(test_find)
 }
 END_TEST
 
+START_TEST(test_bad_file_adds_nothing)
+{
+	/* a file that fails on its third line leaves the list as it was */
+	static const char BAD[] =
+		"VEN_1234&DEV_0001 host-router - first\n"
+		"VEN_1234&DEV_0002 host-router - second\n"
+		"VEN_1234 bridge - broken\n";
+	dmar_arena *a = arena_new();
+	id_list list;
+	arena_vec_init(&list.entries, sizeof(id_entry));
+	ck_assert_int_eq(idlist_parse(&list, a, TABLE, strlen(TABLE), "t.ids",
+	                              KINDS, 4, NULL), 0);
+	size_t before = list.entries.count;
+	ck_assert_int_ne(idlist_parse(&list, a, BAD, strlen(BAD), "bad.ids",
+	                              KINDS, 4, NULL), 0);
+	ck_assert_uint_eq(list.entries.count, before);
+	id_subject s = { "1234", "0001", NULL, "00", "060400" };
+	ck_assert_ptr_null(idlist_find(&list, &s));
+	arena_free(a);
+}
+END_TEST
+
 START_TEST(test_builtin_table_parses)
 {
 	dmar_tables *t = NULL;
@@ -126,6 +148,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_lines, 0, N(LINES));
 	tcase_add_loop_test(tc, test_find, 0, N(FINDS));
 	tcase_add_test(tc, test_builtin_table_parses);
+	tcase_add_test(tc, test_bad_file_adds_nothing);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
