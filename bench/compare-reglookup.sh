@@ -29,23 +29,7 @@ if [ -z "$hive" ]; then
 	hive="$tmp/SYSTEM_WIN_10_1709"
 fi
 
-# run LABEL CMD...: append "seconds kib" of one run to $tmp/LABEL
-run() {
-	label=$1
-	shift
-	start=$(date +%s%N)
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" > /dev/null 2> "$tmp/err" || true
-	end=$(date +%s%N)
-	echo "$(( (end - start) / 1000 )) $(cat "$tmp/rss")" >> "$tmp/$label"
-}
-
-median_ms() {
-	sort -n "$1" | awk '{ t[NR] = $1 } END { printf "%.1f", t[int((NR + 1) / 2)] / 1000 }'
-}
-
-max_mib() {
-	sort -n -k2 "$1" | awk 'END { printf "%.1f", $2 / 1024 }'
-}
+. bench/common.sh
 
 i=0
 while [ "$i" -lt "$RUNS" ]; do

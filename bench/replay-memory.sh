@@ -25,21 +25,7 @@ for f in SYSTEM_B SYSTEM_B.LOG1 SYSTEM_B.LOG2; do
 	xz -dc "$SHARED/$f.xz" > "$tmp/$f"
 done
 
-# run LABEL CMD...: append "microseconds kib" of one run to $tmp/LABEL.data
-run() {
-	label=$1
-	shift
-	start=$(date +%s%N)
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" > /dev/null 2> "$tmp/err" || true
-	end=$(date +%s%N)
-	echo "$(( (end - start) / 1000 )) $(cat "$tmp/rss")" >> "$tmp/$label.data"
-}
-median_ms() {
-	sort -n "$1" | awk '{ t[NR] = $1 } END { printf "%.1f", t[int((NR + 1) / 2)] / 1000 }'
-}
-max_kib() {
-	sort -n -k2 "$1" | awk 'END { print $2 }'
-}
+. bench/common.sh
 
 i=0
 while [ "$i" -lt "$RUNS" ]; do
@@ -53,10 +39,10 @@ logs=$(( $(wc -c < "$tmp/SYSTEM_B.LOG1") + $(wc -c < "$tmp/SYSTEM_B.LOG2") ))
 target=$(( (2 * hive + 16 * 1048576) / 1024 ))
 echo "SYSTEM_B: hive $hive bytes, logs $logs bytes; $RUNS runs each"
 printf '  %-34s %8s ms %8s KiB peak RSS\n' "replay (LOG1 + LOG2, 653 pages)" \
-	"$(median_ms "$tmp/replay.data")" "$(max_kib "$tmp/replay.data")"
+	"$(median_ms "$tmp/replay")" "$(max_kib "$tmp/replay")"
 printf '  %-34s %8s ms %8s KiB peak RSS\n' "--no-logs" \
-	"$(median_ms "$tmp/nologs.data")" "$(max_kib "$tmp/nologs.data")"
-peak=$(max_kib "$tmp/replay.data")
+	"$(median_ms "$tmp/nologs")" "$(max_kib "$tmp/nologs")"
+peak=$(max_kib "$tmp/replay")
 verdict=met
 [ "$peak" -le "$target" ] || verdict="NOT met"
 echo "  target for the replay: 2 x hive + 16 MiB = $target KiB: $verdict"
