@@ -38,7 +38,7 @@ hive=$(wc -c < "$tmp/SYSTEM_B")
 logs=$(( $(wc -c < "$tmp/SYSTEM_B.LOG1") + $(wc -c < "$tmp/SYSTEM_B.LOG2") ))
 target=$(( (2 * hive + 16 * 1048576) / 1024 ))
 echo "SYSTEM_B: hive $hive bytes, logs $logs bytes; $RUNS runs each"
-printf '  %-34s %8s ms %8s KiB peak RSS\n' "replay (LOG1 + LOG2, 653 pages)" \
+printf '  %-34s %8s ms %8s KiB peak RSS\n' "replay (LOG1 + LOG2, 481 pages)" \
 	"$(median_ms "$tmp/replay")" "$(max_kib "$tmp/replay")"
 printf '  %-34s %8s ms %8s KiB peak RSS\n' "--no-logs" \
 	"$(median_ms "$tmp/nologs")" "$(max_kib "$tmp/nologs")"

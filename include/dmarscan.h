@@ -246,6 +246,9 @@ typedef struct dmar_hive_info {
 	uint32_t recovered_first_seq, recovered_last_seq;
 	int recovered_base_block;    /* the primary's base block was damaged and
 	                                replaced by a log's copy */
+	char recovered_sha256[65];   /* of the replayed image ("" if none): what
+	                                --save-recovered writes */
+	uint64_t recovered_size;     /* its size in bytes */
 } dmar_hive_info;
 
 /* Open a hive file read-only and load it into memory; when it is dirty,
@@ -266,8 +269,9 @@ DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,
                                     dmar_error **err);
 
 /* Write the analysed image (the primary with its logs replayed) to a new
- * file, for other tools.  Refuses a path that is the hive or one of its
- * logs; writes a temporary file beside 'path' and renames it. */
+ * file, for other tools.  Never replaces an existing file (and says so
+ * when the path is the hive or one of its logs); a file it could not write
+ * in full is removed. */
 DMAR_EXTERN int dmar_hive_save(const dmar_hive *hive, const char *path,
                                dmar_error **err);
 /* The same from bytes already in memory (copied); 'label' names it. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,28 +35,79 @@ static void input_problem(const char *path, const char *message)
 	free(m);
 }
 
-/* Evidence is never overwritten: refuse an output file that is an input. */
-static int output_is_input(const char *path, char **inputs, int n)
+static int same_inode(const struct stat *a, const struct stat *b)
 {
-	struct stat out;
-	if (stat(path, &out) != 0)
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The folder holding 'path', as stat sees it. */
+static int stat_folder(const char *path, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return stat(".", st);
+	if (slash == path)
+		return stat("/", st);
+	char *dir = strndup(path, (size_t)(slash - path));
+	int rc = dir ? stat(dir, st) : -1;
+	free(dir);
+	return rc;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Is 'name' NAME.LOG, NAME.LOG1 or NAME.LOG2 of the hive 'hive' (any case)? */
+static int log_name_of(const char *name, const char *hive)
+{
+	static const char *const suffixes[] = { ".log", ".log1", ".log2" };
+	size_t n = strlen(hive);
+	if (strncasecmp(name, hive, n) != 0)
 		return 0;
-	for (int i = 0; i < n; i++) {
-		struct stat in;
-		if (stat(inputs[i], &in) == 0 && in.st_dev == out.st_dev &&
-		    in.st_ino == out.st_ino)
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)
+		if (strcasecmp(name + n, suffixes[i]) == 0)
 			return 1;
-	}
 	return 0;
+}
+
+/* Evidence is never written: why 'path' may not be written, or NULL.  It
+ * may not be an input or a transaction log of one; with 'not_beside', it
+ * may not sit in an input's folder at all. */
+static const char *evidence_conflict(const char *path, char **inputs, int n,
+                                     int not_beside)
+{
+	struct stat target, folder;
+	int exists = stat(path, &target) == 0;
+	int has_folder = stat_folder(path, &folder) == 0;
+	for (int i = 0; i < n; i++) {
+		struct stat in, in_folder;
+		if (stat(inputs[i], &in) != 0)
+			continue;
+		if (exists && same_inode(&in, &target))
+			return "refusing to write over an input";
+		if (!has_folder || stat_folder(inputs[i], &in_folder) != 0 ||
+		    !same_inode(&folder, &in_folder))
+			continue;
+		if (log_name_of(base_name(path), base_name(inputs[i])))
+			return "refusing to write over, or beside, an input as one of its "
+			       "transaction logs";
+		if (not_beside)
+			return "refusing to write into the folder of an input (evidence "
+			       "stays as it was found); choose another folder";
+	}
+	return NULL;
 }
 
 static FILE *open_output(const cli_options *o)
 {
 	if (o->output == NULL || strcmp(o->output, "-") == 0)
 		return stdout;
-	if (output_is_input(o->output, o->inputs, o->n_inputs)) {
-		fprintf(stderr, "dmarscan: refusing to write the report over an input: %s\n",
-		        o->output);
+	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
+	if (conflict != NULL) {
+		fprintf(stderr, "dmarscan: -o %s: %s\n", o->output, conflict);
 		return NULL;
 	}
 	int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -146,12 +198,18 @@ static int save_recovered(const cli_options *o, saved_list *saved,
                           const dmar_hive *hive, const char *path)
 {
 	char *target = save_path_for(o, path);
+	const char *conflict = NULL;
 	dmar_error *err = NULL;
 	int rc = -1;
 	if (target == NULL) {
 		input_problem(path, "--save-recovered: out of memory");
-	} else if (output_is_input(target, o->inputs, o->n_inputs)) {
-		input_problem(path, "--save-recovered: refusing to write over an input");
+	} else if ((conflict = evidence_conflict(target, o->inputs, o->n_inputs,
+	                                         1)) != NULL) {
+		char *msg = NULL;
+		if (asprintf(&msg, "--save-recovered %s: %s", target, conflict) < 0)
+			msg = NULL;
+		input_problem(path, msg ? msg : conflict);
+		free(msg);
 	} else if (saved_has(saved, target)) {
 		input_problem(path, "--save-recovered: another hive of the same name "
 		              "was saved there in this run; give the hives a folder "
@@ -166,11 +224,13 @@ static int save_recovered(const cli_options *o, saved_list *saved,
 		dmar_error_free(err);
 	} else {
 		const dmar_hive_info *h = dmar_hive_get_info(hive);
-		char *t = term_safe(target);
-		fprintf(stderr, "dmarscan: %s: %s written to %s\n", path,
+		char *t = term_safe(target), *p = term_safe(path);
+		fprintf(stderr, "dmarscan: %s: %s written to %s%s%s\n", p ? p : "?",
 		        h->recovered ? "the recovered hive" : "the hive (nothing to "
-		        "recover)", t ? t : "?");
+		        "recover)", t ? t : "?", h->recovered ? ", sha256 " : "",
+		        h->recovered ? h->recovered_sha256 : "");
 		free(t);
+		free(p);
 		saved_add(saved, target);
 		target = NULL;
 		rc = 0;

@@ -316,6 +316,10 @@ static json_t *jhive_head(const char *path, const dmar_hive_info *h)
 	                    : json_null());
 	json_object_set_new(o, "recovered_base_block",
 	                    json_boolean(h && h->recovered_base_block));
+	json_object_set_new(o, "recovered_image", h && h->recovered
+	                    ? json_pack("{s:s, s:I}", "sha256", h->recovered_sha256,
+	                                "size", (json_int_t)h->recovered_size)
+	                    : json_null());
 	json_object_set_new(o, "logs", logs);
 	return o;
 }

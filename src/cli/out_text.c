@@ -112,9 +112,9 @@ static void print_logs(output *o, const dmar_hive_info *h)
 		summary_line(o, i ? "" : "logs");
 		put_safe(o, l->path);
 		if (l->applied && l->entries_applied > 0)
-			fprintf(o->out, "  replayed %u entr%s, %u page%s", l->entries_applied,
-			        l->entries_applied == 1 ? "y" : "ies", l->pages_applied,
-			        l->pages_applied == 1 ? "" : "s");
+			fprintf(o->out, "  replayed %u entr%s, %u page write%s",
+			        l->entries_applied, l->entries_applied == 1 ? "y" : "ies",
+			        l->pages_applied, l->pages_applied == 1 ? "" : "s");
 		else if (l->applied)
 			fprintf(o->out, "  replayed (old format), %u page%s",
 			        l->pages_applied, l->pages_applied == 1 ? "" : "s");
@@ -131,17 +131,29 @@ static void print_logs(output *o, const dmar_hive_info *h)
 static void print_dirty_reason(output *o, const dmar_hive_info *h)
 {
 	if (h->seq_primary != h->seq_secondary)
-		fprintf(o->out, "sequence numbers %u and %u differ", h->seq_primary,
-		        h->seq_secondary);
+		fprintf(o->out, "sequence numbers %u and %u differ%s", h->seq_primary,
+		        h->seq_secondary, h->checksum_ok ? "" : ", base block "
+		        "checksum does not match");
 	else
 		fputs("base block checksum does not match", o->out);
+}
+
+/* Did a log that was replayed stop at a problem? */
+static int replay_cut_short(const dmar_hive_info *h)
+{
+	for (size_t i = 0; i < h->n_logs; i++)
+		if (h->logs[i].damaged)
+			return 1;
+	return 0;
 }
 
 static void print_state(output *o, const dmar_hive_info *h)
 {
 	summary_line(o, "state");
 	if (h->dirty && h->recovered) {
-		fprintf(o->out, "%sdirty, recovered%s  ", sgr(o, TC_GREEN),
+		int partly = replay_cut_short(h);
+		fprintf(o->out, "%sdirty, %srecovered%s  ",
+		        sgr(o, partly ? TC_YELLOW : TC_GREEN), partly ? "partly " : "",
 		        sgr(o, TC_RESET));
 		print_dirty_reason(o, h);
 		if (h->recovered_first_seq == h->recovered_last_seq)
@@ -149,9 +161,13 @@ static void print_state(output *o, const dmar_hive_info *h)
 		else
 			fprintf(o->out, "; replayed log sequence %u to %u",
 			        h->recovered_first_seq, h->recovered_last_seq);
-		fprintf(o->out, ": %u page%s%s\n", h->recovered_pages,
+		fprintf(o->out, ": %u page%s changed%s\n", h->recovered_pages,
 		        h->recovered_pages == 1 ? "" : "s", h->recovered_base_block
 		        ? "; base block taken from the log" : "");
+		char size[40];
+		summary_line(o, "replayed");
+		fprintf(o->out, "%s  %s bytes (the image analysed)\n", h->recovered_sha256,
+		        size_with_commas(h->recovered_size, size, sizeof(size)));
 	} else if (h->dirty) {
 		fprintf(o->out, "%sDIRTY%s  ", sgr(o, TC_YELLOW), sgr(o, TC_RESET));
 		print_dirty_reason(o, h);

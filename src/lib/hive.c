@@ -318,15 +318,31 @@ static int open_regf(dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
-/* Grow the image for a log that enlarges the hive bins: zero-filled, with
- * headroom so that a run of growing entries does not copy it each time. */
+/* A zero-filled buffer whose pages are touched only when written. */
+static uint8_t *buffer_alloc_zeroed(size_t size, int *mapped)
+{
+	*mapped = 0;
+	if (size >= POPULATE_THRESHOLD) {
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+			*mapped = 1;
+			return p;
+		}
+	}
+	return calloc(1, size ? size : 1);
+}
+
+/* Grow the image for a log that enlarges the hive bins, with headroom so
+ * that a run of growing entries does not copy it each time.  Grown buffers
+ * are zero-filled, so the bytes past the old size are zero. */
 static int image_grow(txlog_image *img, size_t need)
 {
 	dmar_hive *h = img->owner;
 	if (need > h->capacity) {
-		size_t capacity = need + need / 8;
+		size_t capacity = need / 8 < SIZE_MAX - need ? need + need / 8 : need;
 		int mapped = 0;
-		uint8_t *bigger = buffer_alloc(capacity, &mapped);
+		uint8_t *bigger = buffer_alloc_zeroed(capacity, &mapped);
 		if (bigger == NULL)
 			return -1;
 		memcpy(bigger, h->data, h->size);
@@ -335,7 +351,6 @@ static int image_grow(txlog_image *img, size_t need)
 		h->capacity = capacity;
 		h->data_mapped = mapped;
 	}
-	memset(h->data + h->size, 0, need - h->size);
 	h->size = need;
 	img->data = h->data;
 	img->size = h->size;
@@ -362,6 +377,64 @@ static int recover(dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
+/* Open the image with libregf; with 'probe', also read its root key (a
+ * replayed image is checked so; an image as read is analysed whatever
+ * can be read of it). */
+static int open_and_probe(dmar_hive *h, int probe, dmar_error **err)
+{
+	int rc = check_image(h, err);
+	if (rc == 0)
+		rc = open_regf(h, err);
+	if (rc != 0 || !probe)
+		return rc;
+	libregf_key_t *root = NULL;
+	libregf_error_t *re = NULL;
+	if (libregf_file_get_root_key(h->regf, &root, &re) == 1) {
+		libregf_key_free(&root, NULL);
+		return 0;
+	}
+	char detail[256];
+	regf_error_line(re, detail, sizeof(detail));
+	libregf_error_free(&re);
+	return dmar_error_set(err, DMAR_EFORMAT, "libregf cannot read its root "
+	                      "key: %s", detail);
+}
+
+static void close_regf(dmar_hive *h)
+{
+	if (h->regf != NULL) {
+		libregf_file_close(h->regf, NULL);
+		libregf_file_free(&h->regf, NULL);
+	}
+	if (h->bfio != NULL)
+		libbfio_handle_free(&h->bfio, NULL);
+}
+
+/* The replayed image cannot be read (logs with sound hashes but bad
+ * pages): say so on the logs replayed, and analyse the primary as read. */
+static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
+{
+	dmar_log_info *logs = (dmar_log_info *)h->info.logs;
+	for (size_t i = 0; i < h->info.n_logs; i++) {
+		if (!logs[i].applied && !h->info.recovered_base_block)
+			continue;
+		logs[i].problem = arena_printf(h->arena, "replaying it gave a hive that "
+		                               "cannot be read (%s); the primary file "
+		                               "was analysed as it is", why);
+		logs[i].damaged = 1;
+		logs[i].applied = 0;
+	}
+	h->info.recovered = 0;
+	h->info.recovered_pages = 0;
+	h->info.recovered_base_block = 0;
+	close_regf(h);
+	buffer_release(h->data, h->capacity, h->data_mapped);
+	h->data = NULL;
+	h->size = h->capacity = 0;
+	int rc = load_file(h, h->path, err);
+	return rc == 0 ? open_and_probe(h, 0, err) : rc;
+}
+
 static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
                             dmar_error **err)
 {
@@ -373,10 +446,20 @@ static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
 		if (!(opts && opts->no_logs) && h->from_file)
 			rc = recover(h, err);
 	}
-	if (rc == 0)
-		rc = check_image(h, err);
-	if (rc == 0)
-		rc = open_regf(h, err);
+	if (rc != 0)
+		return rc;
+	int replayed = h->info.recovered || h->info.recovered_base_block;
+	dmar_error *first = NULL;
+	rc = open_and_probe(h, replayed, replayed ? &first : err);
+	if (rc != 0 && replayed) {
+		char *why = arena_strdup(h->arena, first ? first->message : "?");
+		dmar_error_free(first);
+		return fall_back_to_primary(h, why, err);
+	}
+	if (rc == 0 && replayed) {
+		txlog_sha256(h->data, h->size, h->info.recovered_sha256);
+		h->info.recovered_size = h->size;
+	}
 	return rc;
 }
 
@@ -462,12 +545,7 @@ void dmar_hive_free(dmar_hive *h)
 {
 	if (h == NULL)
 		return;
-	if (h->regf != NULL) {
-		libregf_file_close(h->regf, NULL);
-		libregf_file_free(&h->regf, NULL);
-	}
-	if (h->bfio != NULL)
-		libbfio_handle_free(&h->bfio, NULL);
+	close_regf(h);
 	buffer_release(h->data, h->capacity, h->data_mapped);
 	arena_free(h->arena);
 	free(h->path);
@@ -489,6 +567,7 @@ static int refuse_evidence(const dmar_hive *h, const char *path, dmar_error **er
 		return 0;   /* a new file */
 	if (S_ISDIR(target.st_mode))
 		return dmar_error_set(err, DMAR_EINVAL, "%s is a folder", path);
+	/* (open(O_EXCL) refuses any existing file; these say why) */
 	if (h->from_file && target.st_dev == h->dev && target.st_ino == h->ino)
 		return dmar_error_set(err, DMAR_EINVAL, "refusing to write over the "
 		                      "hive itself (%s)", path);
@@ -520,28 +599,20 @@ int dmar_hive_save(const dmar_hive *h, const char *path, dmar_error **err)
 	int rc = refuse_evidence(h, path, err);
 	if (rc != 0)
 		return rc;
-	size_t len = strlen(path);
-	char *tmp = malloc(len + 16);
-	if (tmp == NULL)
-		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
-	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = dmar_error_set(err, DMAR_EIO, "cannot create %s: %s", tmp,
+	/* a new file only: never replace what is there */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+	if (fd < 0)
+		return dmar_error_set(err, errno == EEXIST ? DMAR_EINVAL : DMAR_EIO,
+		                      "cannot create %s: %s%s", path, strerror(errno),
+		                      errno == EEXIST ? " (it is never replaced)" : "");
+	if (write_all(fd, h->data, h->size) != 0 || fsync(fd) != 0)
+		rc = dmar_error_set(err, DMAR_EIO, "cannot write %s: %s", path,
 		                    strerror(errno));
-	} else if (write_all(fd, h->data, h->size) != 0 || fsync(fd) != 0) {
-		rc = dmar_error_set(err, DMAR_EIO, "cannot write %s: %s", tmp,
+	if (close(fd) != 0 && rc == 0)
+		rc = dmar_error_set(err, DMAR_EIO, "cannot write %s: %s", path,
 		                    strerror(errno));
-	} else if (fchmod(fd, 0644) != 0 || rename(tmp, path) != 0) {
-		rc = dmar_error_set(err, DMAR_EIO, "cannot create %s: %s", path,
-		                    strerror(errno));
-	}
-	if (fd >= 0) {
-		close(fd);
-		if (rc != 0)
-			unlink(tmp);
-	}
-	free(tmp);
+	if (rc != 0)
+		unlink(path);   /* ours: created above */
 	return rc;
 }
 

@@ -773,10 +773,11 @@ static void rule_hive_dirty(rule_ctx *c)
 	if (dmar_filetime_iso(h->last_written, when, sizeof(when)))
 		evidence(&f, "base block last written %s", when);
 	evidence_logs(&f, h);
-	char why[64];
+	char why[96];
 	if (h->seq_primary != h->seq_secondary)
-		snprintf(why, sizeof(why), "sequence numbers %u and %u differ",
-		         h->seq_primary, h->seq_secondary);
+		snprintf(why, sizeof(why), "sequence numbers %u and %u differ%s",
+		         h->seq_primary, h->seq_secondary, h->checksum_ok ? ""
+		         : ", base block checksum does not match");
 	else
 		snprintf(why, sizeof(why), "its base block checksum does not match");
 	emit(&f, "The hive is dirty (%s) and %s: "
@@ -800,8 +801,10 @@ static void rule_hive_recovered(rule_ctx *c)
 	if (h->recovered_base_block)
 		evidence(&f, "the primary's base block is damaged: the log's copy "
 		         "was used");
+	evidence(&f, "replayed image: sha256 %s, %llu bytes", h->recovered_sha256,
+	         (unsigned long long)h->recovered_size);
 	emit(&f, "Transaction logs were replayed: sequence %u to %u, %u pages "
-	     "written over the primary's image (the files were not changed)",
+	     "of the primary's image changed (the files were not changed)",
 	     h->recovered_first_seq, h->recovered_last_seq, h->recovered_pages);
 }
 

@@ -11,7 +11,7 @@
 #include "arena.h"
 
 /* The hive image being recovered, changed in place.  'grow' enlarges it to
- * 'need' bytes, zero-filled; it returns 0 or -1. */
+ * 'need' bytes, zero-filled, updating data and size; it returns 0 or -1. */
 typedef struct txlog_image {
 	uint8_t *data;
 	size_t size;
@@ -23,15 +23,17 @@ typedef struct txlog_result {
 	dmar_log_info *logs;         /* in the arena */
 	size_t n_logs;
 	int recovered;
-	uint32_t pages;
+	uint32_t pages;              /* distinct 4096-byte pages written */
 	uint32_t first_seq, last_seq;
 	int base_block_restored;     /* the primary's was damaged */
 } txlog_result;
 
 /* Find the logs beside the hive file 'hive_path' (NAME.LOG1, NAME.LOG2,
- * NAME.LOG, any case), hash them, and when the image's base block says the
- * hive is dirty replay what applies.  Problems with a log are recorded in
- * its dmar_log_info, never fatal.  Returns 0, or -1 when memory ran out. */
+ * NAME.LOG, any case, one of each), hash them, and when the image's base
+ * block says the hive is dirty replay what applies.  Problems with a log
+ * are recorded in its dmar_log_info, never fatal (an image that cannot
+ * grow is such a problem).  Returns 0, or -1 when memory ran out for the
+ * bookkeeping. */
 int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
                   txlog_result *out);
 
@@ -40,5 +42,8 @@ uint64_t txlog_marvin32(const uint8_t *data, size_t size);
 
 /* XOR-32 checksum of the first 508 bytes of a base block. */
 uint32_t txlog_base_block_checksum(const uint8_t *b);
+
+/* SHA-256 of data as 64 lower-case hex digits ("" when unavailable). */
+void txlog_sha256(const uint8_t *data, size_t size, char out[65]);
 
 #endif /* DMAR_TXLOG_H */

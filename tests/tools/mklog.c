@@ -41,6 +41,7 @@
 #define HEADER 40u
 #define SEQ0 1000u
 #define MAX_STATES 16
+#define HIVE_TIME 133590312000000000ull   /* 2024-05-01T10:00:00Z */
 
 typedef struct bytes {
 	unsigned char *p;
@@ -82,6 +83,11 @@ static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 static void put64(unsigned char *p, uint64_t v)
@@ -190,15 +196,21 @@ static void seal_entry(bytes *e)
 
 /* ---- Files ------------------------------------------------------------------ */
 
-/* The dirty primary: H0 with sequence numbers SEQ0 + 1 and SEQ0. */
-static bytes dirty_primary(void)
+/* H0 marked dirty with the given sequence numbers. */
+static bytes dirty_state0(uint32_t primary, uint32_t secondary)
 {
 	bytes b = { 0 };
 	char err[200];
 	buf_add(&b, states[0].p, states[0].len);
-	if (regf_set_sequence(b.p, b.len, SEQ0 + 1, SEQ0, err, sizeof err) != 0)
+	if (regf_set_sequence(b.p, b.len, primary, secondary, err, sizeof err) != 0)
 		die("%s", err);
 	return b;
+}
+
+/* The dirty primary: H0 with sequence numbers SEQ0 + 1 and SEQ0. */
+static bytes dirty_primary(void)
+{
+	return dirty_state0(SEQ0 + 1, SEQ0);
 }
 
 /* A new-format log: a 512-byte base block (the primary's, with the first
@@ -228,9 +240,10 @@ static bytes empty_log(void)
 }
 
 /* An old-format log of H0 -> H(step): base block of type 1 with the
- * primary's time, "DIRT", a bitmap of dirty 512-byte sectors, the
- * sectors.  Returns the pages (4096 bytes, rounded up) it writes. */
-static bytes old_log(const bytes *primary, size_t step, uint32_t *pages)
+ * primary's time plus 'skew', "DIRT", a bitmap of dirty 512-byte sectors,
+ * the sectors.  *pages: the distinct 4096-byte pages it writes. */
+static bytes old_log(const bytes *primary, size_t step, int64_t skew,
+                     uint32_t *pages)
 {
 	const bytes *from = &states[0], *to = &states[step];
 	uint32_t hbins = hbins_size(to), bits = hbins / SECTOR;
@@ -241,10 +254,12 @@ static bytes old_log(const bytes *primary, size_t step, uint32_t *pages)
 	put32(base + 28, 1);
 	put32(base + 40, hbins);
 	put32(base + 44, 1);
+	put64(base + 12, get64(base + 12) + (uint64_t)skew);
 	fix_checksum(base);
 	bytes log = { 0 }, data = { 0 };
 	unsigned char *bitmap = xcalloc(bits / 8 + 1, 1);
-	uint32_t dirty = 0;
+	uint32_t last_page = UINT32_MAX;
+	*pages = 0;
 	for (uint32_t i = 0; i < bits; i++) {
 		size_t at = REGF_BASE_BLOCK_SIZE + (size_t)i * SECTOR;
 		if (at + SECTOR <= from->len &&
@@ -252,14 +267,15 @@ static bytes old_log(const bytes *primary, size_t step, uint32_t *pages)
 			continue;
 		bitmap[i / 8] |= (unsigned char)(1u << (i % 8));
 		buf_add(&data, to->p + at, SECTOR);
-		dirty++;
+		if (i * SECTOR / PAGE != last_page)
+			(*pages)++;
+		last_page = i * SECTOR / PAGE;
 	}
 	buf_add(&log, base, SECTOR);
 	buf_add(&log, "DIRT", 4);
 	buf_add(&log, bitmap, bits / 8);
 	buf_zeros(&log, (SECTOR - log.len % SECTOR) % SECTOR);
 	buf_add(&log, data.p, data.len);
-	*pages = (uint32_t)(((size_t)dirty * SECTOR + PAGE - 1) / PAGE);
 	free(bitmap);
 	free(data.p);
 	return log;
@@ -289,13 +305,31 @@ static const char *scenario_dir(const char *name, size_t expected_state,
 	return dir;
 }
 
-/* Pages written by replaying steps 1..k. */
+/* Distinct pages written by replaying steps 1..k (a page an entry
+ * rewrites counts once). */
 static uint32_t pages_through(size_t k)
 {
+	size_t max = hbins_size(&states[n_states - 1]) / PAGE + 1;
+	unsigned char *seen = xcalloc(max, 1);
 	uint32_t n = 0;
-	for (size_t i = 1; i <= k; i++)
-		n += entries[i].pages;
+	for (size_t i = 1; i <= k; i++) {
+		const unsigned char *e = entries[i].data.p;
+		for (uint32_t r = 0; r < get32(e + 20); r++) {
+			uint32_t off = get32(e + HEADER + 8 * r), len = get32(e + HEADER + 8 * r + 4);
+			for (uint32_t p = off / PAGE; p < (off + len) / PAGE && p < max; p++)
+				if (!seen[p]++)
+					n++;
+		}
+	}
+	free(seen);
 	return n;
+}
+
+static void add_file(const char *name, const char *file, const bytes *b)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", outdir, name);
+	write_file(dir, file, b);
 }
 
 static void emit(const char *name, size_t expected, uint32_t pages,
@@ -410,15 +444,85 @@ static void scenarios(void)
 	     NULL, NULL);
 	free(a.p);
 
+	/* Overlap: LOG1 holds steps 1..2, LOG2 steps 2..3.  Windows applies
+	 * LOG1, then needs LOG2 to start right after it: it does not. */
+	a = new_log(&primary, 1, 2, 0);
+	b = new_log(&primary, 2, n, 0);
+	emit("overlap", 2, pages_through(2), &primary, "SYSTEM.LOG1", &a,
+	     "SYSTEM.LOG2", &b);
+	free(a.p);
+	free(b.p);
+
+	/* A log that starts below the hive's secondary sequence number (the
+	 * hive says 1001, the log starts at 1000): not applicable at all. */
+	bytes ahead = dirty_state0(SEQ0 + 2, SEQ0 + 1);
+	a = new_log(&primary, 1, n, 0);
+	emit("starts-below", 0, 0, &ahead, "SYSTEM.LOG1", &a, NULL, NULL);
+
+	/* An entry announcing 4 GiB of hive bins (hashes made right): the
+	 * replay stops before it instead of allocating it. */
+	bytes huge = new_log(&primary, 1, n, 0);
+	size_t last = huge.len - entries[n].data.len;
+	put32(huge.p + last + 16, 0xFFFFF000u);
+	bytes tail = { huge.p + last, entries[n].data.len };
+	seal_entry(&tail);
+	emit("huge-hbins", n - 1, pages_through(n - 1), &primary, "SYSTEM.LOG1",
+	     &huge, NULL, NULL);
+	free(huge.p);
+
+	/* Sound hashes over garbage: a last entry overwrites the first page
+	 * (the root key) with filler.  The replayed hive cannot be read, so
+	 * the primary is analysed as it is. */
+	bytes bad = { 0 }, junk = { 0 };
+	buf_add(&bad, a.p, a.len);
+	buf_zeros(&junk, HEADER);
+	unsigned char ref[8];
+	put32(ref, 0);
+	put32(ref + 4, PAGE);
+	buf_add(&junk, ref, 8);
+	unsigned char *filler = xcalloc(PAGE, 1);
+	memset(filler, 0xA5, PAGE);
+	buf_add(&junk, filler, PAGE);
+	free(filler);
+	buf_zeros(&junk, (SECTOR - junk.len % SECTOR) % SECTOR);
+	memcpy(junk.p, "HvLE", 4);
+	put32(junk.p + 4, (uint32_t)junk.len);
+	put32(junk.p + 12, SEQ0 + (uint32_t)n);
+	put32(junk.p + 16, hbins_size(&states[n]));
+	put32(junk.p + 20, 1);
+	seal_entry(&junk);
+	buf_add(&bad, junk.p, junk.len);
+	emit("garbage-pages", 0, 0, &primary, "SYSTEM.LOG1", &bad, NULL, NULL);
+	free(junk.p);
+	free(bad.p);
+
 	/* Old format (before Windows 8.1): one cumulative log, SYSTEM.LOG. */
 	uint32_t old_pages = 0;
-	a = old_log(&primary, n, &old_pages);
-	emit("old-format", n, old_pages, &primary, "SYSTEM.LOG", &a, NULL, NULL);
+	bytes full_old = old_log(&primary, n, 0, &old_pages);
+	emit("old-format", n, old_pages, &primary, "SYSTEM.LOG", &full_old, NULL, NULL);
 	/* ... whose time is not the primary's: it belongs to another state. */
-	a.p[12] ^= 1;
-	fix_checksum(a.p);
-	emit("old-stale", 0, 0, &primary, "SYSTEM.LOG", &a, NULL, NULL);
+	bytes stale_old = old_log(&primary, n, -1, &old_pages);
+	emit("old-stale", 0, 0, &primary, "SYSTEM.LOG", &stale_old, NULL, NULL);
+
+	/* Dual old-format logs: LOG1 is of an earlier state, LOG2 is newer
+	 * (a cumulative log after a failed write): Windows 8 and later use
+	 * LOG2 even though its time is not the hive's. */
+	bytes newer = old_log(&primary, n, 1, &old_pages);
+	emit("old-log2-newer", n, old_pages, &primary, "SYSTEM.LOG1", &stale_old,
+	     "SYSTEM.LOG2", &newer);
+	free(newer.p);
+	free(stale_old.p);
+
+	/* A hive that logs to LOG1/LOG2 (whose entries are all older than
+	 * the hive) with a matching old-format SYSTEM.LOG beside them, as
+	 * installation images leave: the .LOG is a leftover, not replayed. */
+	b = new_log(&primary, 1, n, 0);
+	emit("dotlog-leftover", 0, 0, &ahead, "SYSTEM.LOG1", &a, "SYSTEM.LOG2", &b);
+	add_file("dotlog-leftover", "SYSTEM.LOG", &full_old);
+	free(full_old.p);
+	free(ahead.p);
 	free(a.p);
+	free(b.p);
 	free(primary.p);
 }
 
@@ -442,6 +546,11 @@ int main(int argc, char **argv)
 		    REGF_BASE_BLOCK_SIZE + (size_t)hbins_size(&states[i]) != states[i].len)
 			die("%s: not a hive whose size matches its base block", argv[i + 2]);
 	}
+	/* state 0 was last written at a known time: old-format logs are
+	 * matched by it */
+	if (regf_set_hive_time(states[0].p, states[0].len, HIVE_TIME, err,
+	                       sizeof err) != 0)
+		die("%s", err);
 	for (size_t k = 1; k < n_states; k++) {
 		make_entry(&entries[k], &states[k - 1], &states[k],
 		           SEQ0 + (uint32_t)k - 1);
