@@ -498,10 +498,17 @@ static void replay_new(replay_ctx *c, log_file *logs, size_t n)
 		log_file *l = &logs[i];
 		if (!l->usable || l->format != FORMAT_NEW || l->entries.count == 0)
 			continue;
-		if (l->info->first_seq < secondary) {
+		if (l->info->last_seq < secondary) {
 			not_used(c->a, l, "its entries (%u to %u) are not newer than the "
 			         "hive (secondary sequence number %u): already applied",
 			         l->info->first_seq, l->info->last_seq, secondary);
+			continue;
+		}
+		if (l->info->first_seq < secondary) {
+			problem(c->a, l, "its entries (%u to %u) start before the hive's "
+			        "secondary sequence number %u: out of sequence, not "
+			        "applied (Windows does not start a replay inside a log)",
+			        l->info->first_seq, l->info->last_seq, secondary);
 			continue;
 		}
 		size_t k = m++;

@@ -517,7 +517,9 @@ static void scenarios(void)
 	 * the hive) with a matching old-format SYSTEM.LOG beside them, as
 	 * installation images leave: the .LOG is a leftover, not replayed. */
 	b = new_log(&primary, 1, n, 0);
-	emit("dotlog-leftover", 0, 0, &ahead, "SYSTEM.LOG1", &a, "SYSTEM.LOG2", &b);
+	bytes later = dirty_state0(SEQ0 + 11, SEQ0 + 10);   /* logs all older */
+	emit("dotlog-leftover", 0, 0, &later, "SYSTEM.LOG1", &a, "SYSTEM.LOG2", &b);
+	free(later.p);
 	add_file("dotlog-leftover", "SYSTEM.LOG", &full_old);
 	free(full_old.p);
 	free(ahead.p);
