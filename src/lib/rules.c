@@ -819,10 +819,13 @@ static void rule_log_damaged(rule_ctx *c)
 			continue;
 		draft f;
 		draft_start(&f, c, "HIVE-LOG-DAMAGED", NULL, 0);
-		evidence(&f, "%s: %llu bytes, sha256 %s, %u valid entr%s%s", l->path,
-		         (unsigned long long)l->size, l->sha256, l->entries,
-		         l->entries == 1 ? "y" : "ies",
-		         l->applied ? " (partly replayed)" : "");
+		if (l->sha256[0] == '\0')
+			evidence(&f, "%s: not read", l->path);
+		else
+			evidence(&f, "%s: %llu bytes, sha256 %s, %u valid entr%s%s", l->path,
+			         (unsigned long long)l->size, l->sha256, l->entries,
+			         l->entries == 1 ? "y" : "ies",
+			         l->applied ? " (partly replayed)" : "");
 		emit(&f, "Transaction log %s was %s: %s", l->path,
 		     l->applied ? "replayed only up to the problem" : "skipped",
 		     l->problem);
