@@ -294,8 +294,9 @@ static json_t *jhive_head(const char *path, const dmar_hive_info *h)
 		if (l->applied)
 			json_array_append_new(applied, jstr(l->path));
 		json_array_append_new(logs, json_pack(
-			"{s:o, s:s, s:I, s:s, s:i, s:o, s:o, s:i, s:i, s:b, s:o, s:b}",
-			"path", jstr(l->path), "sha256", l->sha256,
+			"{s:o, s:o, s:I, s:s, s:i, s:o, s:o, s:i, s:i, s:b, s:o, s:b}",
+			"path", jstr(l->path),
+			"sha256", l->sha256[0] ? json_string(l->sha256) : json_null(),
 			"size", (json_int_t)l->size, "format", l->format,
 			"entries", (int)l->entries,
 			"first_seq", l->entries ? json_integer(l->first_seq) : json_null(),
