@@ -427,8 +427,8 @@ static void rule_unprotected_external(rule_ctx *c)
 			     "cannot prove it; --assume-external shows the other outcome)",
 			     device_label(c, d), exposure_words(d), policy_words(0));
 		else
-			emit(&f, "%s is %s but no directive enables DMA remapping for it "
-			     "(%s)", device_label(c, d), exposure_words(d), policy_words(0));
+			emit(&f, "%s is %s but no directive enables DMA remapping for it: "
+			     "%s", device_label(c, d), exposure_words(d), policy_words(0));
 	}
 }
 
