@@ -295,9 +295,13 @@ typedef struct dmar_tables dmar_tables;
 
 DMAR_EXTERN int dmar_tables_new(dmar_tables **out, dmar_error **err);
 /* Add the entries of a file in the same format (later entries win).
- * Fails with "FILE:LINE: problem" on a bad line. */
+ * Fails with "FILE:LINE: problem" on a bad line, adding nothing. */
 DMAR_EXTERN int dmar_tables_add_port_ids(dmar_tables *tables, const char *path,
                                          dmar_error **err);
+/* The same for DMA attack hardware identities (data/attack-hardware.ids:
+ * MATCH SEVERITY FAMILY DESCRIPTION). */
+DMAR_EXTERN int dmar_tables_add_attack_ids(dmar_tables *tables, const char *path,
+                                           dmar_error **err);
 DMAR_EXTERN void dmar_tables_free(dmar_tables *tables);
 
 typedef struct dmar_options {
@@ -305,9 +309,40 @@ typedef struct dmar_options {
 	dmar_rules rules;       /* generation(s) the findings use */
 	dmar_assume assume;     /* for devices of unknown exposure */
 	const dmar_tables *tables;  /* NULL: the built-in tables */
+	dmar_hive *software;    /* the matching SOFTWARE hive, or NULL */
 } dmar_options;
 
 DMAR_EXTERN void dmar_options_init(dmar_options *opts);
+
+/* A value a driver package declares (\DriverDatabase): what its INF writes
+ * when it is installed, to Services\<svc>\Parameters or to a device's
+ * Device Parameters\DMA Management. */
+typedef struct dmar_declared_value {
+	const char *package;           /* DriverPackages\<package> */
+	const char *inf;               /* the INF it is the active package of */
+	const char *configuration;     /* Configurations\<name> (INF section) */
+	const char *service;           /* NULL for a DMA Management value */
+	const char *name;              /* the value name */
+	const char *key_path;          /* the declaring key */
+	uint64_t last_written;         /* FILETIME of that key */
+	dmar_value value;              /* .path names the value */
+} dmar_declared_value;
+
+/* Device -> Control\Class\{guid}\NNNN -> INF -> active package ->
+ * configuration: where a device's values should come from. */
+typedef struct dmar_package_chain {
+	int checked;                   /* the hive has a DriverDatabase */
+	const char *driver_key_path;   /* ControlSet001\Control\Class\{guid}\0003 */
+	const char *inf;               /* InfPath ("oem12.inf") */
+	const char *section;           /* InfSection */
+	const char *provider;          /* ProviderName */
+	const char *version;           /* DriverVersion */
+	const char *package;           /* DriverInfFiles\<inf>\Active */
+	const char *configuration_path;/* DriverDatabase\...\Configurations\<section> */
+	const char *problem;           /* where the chain stops, or NULL */
+	size_t n_declared;             /* the DMA values the configuration declares */
+	const dmar_declared_value *declared;
+} dmar_package_chain;
 
 /* A driver (service) as the control set holds it. */
 typedef struct dmar_driver {
@@ -323,6 +358,8 @@ typedef struct dmar_driver {
 	int verified;                  /* Driver Verifier DMA checking targets it */
 	dmar_level level;              /* after verifier promotion */
 	size_t n_devices;              /* PCI devices whose stack holds it */
+	size_t n_declared;             /* DmaRemappingCompatible as the active */
+	const dmar_declared_value *declared;   /* driver packages declare it */
 } dmar_driver;
 
 typedef struct dmar_stack_entry {
@@ -415,6 +452,7 @@ typedef struct dmar_device {
 	const struct dmar_node *node;  /* this device in the tree */
 	dmar_device_properties properties;
 	uint64_t first_install, last_arrival, last_removal;   /* FILETIME or 0 */
+	dmar_package_chain package;    /* what its driver package declares */
 } dmar_device;
 
 /* A node of the device tree: a PCI device, or one of its ancestors from
@@ -446,6 +484,48 @@ typedef struct dmar_verifier {
 	int all_drivers;               /* VerifyDrivers is "*" */
 } dmar_verifier;
 
+/* Who may change a policy value: the security descriptor of the key that
+ * holds it (or, where the key is absent, of the nearest key in which it
+ * could be created). */
+typedef struct dmar_principal {
+	const char *sid;               /* "S-1-5-32-545" */
+	const char *name;              /* "BUILTIN\Users", or NULL when not well known */
+	uint32_t rights;               /* DMAR_RIGHT_* this principal holds */
+	int administrative;            /* SYSTEM, Administrators, TrustedInstaller */
+	int service;                   /* a service identity (LOCAL SERVICE,
+	                                  NETWORK SERVICE, NT SERVICE\...) */
+} dmar_principal;
+
+enum {
+	DMAR_RIGHT_SET_VALUE = 0x1,
+	DMAR_RIGHT_CREATE_SUBKEY = 0x2,
+	DMAR_RIGHT_WRITE_DAC = 0x4,
+	DMAR_RIGHT_WRITE_OWNER = 0x8,
+	DMAR_RIGHT_DELETE = 0x10
+};
+
+typedef struct dmar_key_acl {
+	const char *path;              /* the key whose descriptor this is */
+	const char *guards;            /* the value it protects: "...\Parameters\
+	                                  DmaRemappingCompatible" */
+	int holds_value;               /* the value's own key (else a parent in
+	                                  which the key could be created) */
+	const char *driver;            /* the driver whose value it guards, or */
+	const char *instance_id;       /* the device's (the other is NULL) */
+	const char *owner_sid, *owner_name;
+	int no_dacl;                   /* no DACL: everyone has full access */
+	size_t n_writers;
+	const dmar_principal *writers; /* principals that can change the value */
+	int weak;                      /* a non-administrative writer */
+	const char *problem;           /* the descriptor could not be read */
+} dmar_key_acl;
+
+/* Control\DmaSecurity\AllowedBuses: buses an administrator declared safe. */
+typedef struct dmar_allowed_bus {
+	const char *name;              /* the value name */
+	const char *value;             /* its data as text */
+} dmar_allowed_bus;
+
 typedef struct dmar_finding {
 	const char *rule;              /* "DMAR-OPTOUT" */
 	dmar_severity severity;
@@ -474,10 +554,49 @@ typedef struct dmar_control_set {
 	int dma_remapping_aware;       /* some driver or device holds a DMA
 	                                  remapping value: this Windows knows
 	                                  DMA remapping (10 1803 and later) */
+	size_t n_acls;
+	dmar_key_acl *acls;            /* every key guarding a policy value */
+	const char *allowed_buses_path;/* NULL when the key is absent */
+	uint64_t allowed_buses_written;
+	size_t n_allowed_buses;
+	dmar_allowed_bus *allowed_buses;
 	size_t n_findings;
 	dmar_finding *findings;        /* hive-wide findings sit on the first set */
 	const dmar_device **by_instance_id;   /* private: see dmar_find_device */
 } dmar_control_set;
+
+/* Context from the SOFTWARE hive (dmar_options.software). */
+typedef struct dmar_software {
+	int present;                   /* a SOFTWARE hive was given and read */
+	const char *path;
+	char sha256[65];
+	int recovered;                 /* its transaction logs were replayed */
+	const char *current_build;     /* CurrentBuild, "26100" */
+	const char *display_version;   /* DisplayVersion (else ReleaseId) */
+	const char *product_name;
+	int has_ubr;
+	uint32_t ubr;                  /* update build revision */
+	dmar_value enumeration_gp;     /* Policies\...\Kernel DMA Protection\
+	                                  DeviceEnumerationPolicy */
+	dmar_value enumeration_mdm;    /* PolicyManager\...\DmaGuard\... */
+	uint64_t enumeration_gp_written, enumeration_mdm_written;
+	const char *error;             /* why it could not be read */
+} dmar_software;
+
+/* A device in the Enum\PCI history (any control set, present or not)
+ * whose identity is a known DMA attack tool. */
+typedef struct dmar_attack_match {
+	const char *instance_id;
+	const char *control_sets;      /* "ControlSet001, ControlSet002" */
+	const char *key_path;          /* in the first of them */
+	uint64_t last_written;
+	uint64_t first_install, last_arrival, last_removal;
+	const char *description;       /* DeviceDesc / FriendlyName */
+	const char *identity;          /* the table entry's description */
+	const char *family;            /* its tag */
+	const char *source;            /* "built-in" or the file:line */
+	dmar_severity severity;
+} dmar_attack_match;
 
 typedef struct dmar_report {
 	dmar_hive_info hive;
@@ -485,6 +604,10 @@ typedef struct dmar_report {
 	dmar_rules rules;              /* resolved: PRE_24H2, 24H2 or BOTH */
 	const char *rules_reason;      /* why those rules */
 	const char *os_build;          /* NULL when unknown */
+	dmar_software software;
+	int driver_database;           /* the hive has \DriverDatabase */
+	size_t n_attack;
+	dmar_attack_match *attack;
 	size_t n_sets;
 	dmar_control_set *sets;
 	size_t n_warnings;

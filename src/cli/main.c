@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <dmarscan.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,10 @@ static FILE *open_output(const cli_options *o)
 {
 	if (o->output == NULL || strcmp(o->output, "-") == 0)
 		return stdout;
+	char *software[] = { (char *)o->software };
 	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
+	if (conflict == NULL && o->software != NULL)
+		conflict = evidence_conflict(o->output, software, 1, 0);
 	if (conflict != NULL) {
 		fprintf(stderr, "dmarscan: -o %s: %s\n", o->output, conflict);
 		return NULL;
@@ -131,9 +135,13 @@ static int load_tables(const cli_options *o, dmar_tables **out)
 		dmar_error_free(err);
 		return -1;
 	}
-	for (int i = 0; i < o->n_port_id_files; i++) {
-		if (dmar_tables_add_port_ids(*out, o->port_id_files[i], &err) != 0) {
-			fprintf(stderr, "dmarscan: --port-ids: %s\n",
+	for (int i = 0; i < o->n_port_id_files + o->n_ioc_files; i++) {
+		int port = i < o->n_port_id_files;
+		const char *path = port ? o->port_id_files[i]
+		                        : o->ioc_files[i - o->n_port_id_files];
+		if ((port ? dmar_tables_add_port_ids(*out, path, &err)
+		          : dmar_tables_add_attack_ids(*out, path, &err)) != 0) {
+			fprintf(stderr, "dmarscan: %s: %s\n", port ? "--port-ids" : "--ioc-file",
 			        err ? err->message : "cannot read");
 			dmar_error_free(err);
 			dmar_tables_free(*out);
@@ -142,6 +150,70 @@ static int load_tables(const cli_options *o, dmar_tables **out)
 		}
 	}
 	return 0;
+}
+
+/* A file named SOFTWARE (any case) in the folder of 'path', or NULL. */
+static char *software_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
+	DIR *d = dir ? opendir(dir[0] ? dir : "/") : NULL;
+	char *found = NULL;
+	struct dirent *e;
+	while (d != NULL && found == NULL && (e = readdir(d)) != NULL) {
+		if (strcasecmp(e->d_name, "SOFTWARE") != 0)
+			continue;
+		struct stat st;
+		size_t n = strlen(dir) + strlen(e->d_name) + 1;
+		char *p = malloc(n);
+		if (p != NULL)
+			snprintf(p, n, "%s%s", dir, e->d_name);
+		if (p != NULL && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			found = p;
+		else
+			free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	return found;
+}
+
+/* The SOFTWARE hive for the input 'path': --software, else one beside it
+ * (unless --no-software or the input is itself that file).  Returns 0
+ * with *out set or NULL, -1 when an explicit --software cannot be read. */
+static int open_software(const cli_options *o, const char *path, dmar_hive **out)
+{
+	*out = NULL;
+	char *beside = NULL;
+	const char *which = o->software;
+	if (which == NULL && !o->no_software) {
+		beside = software_beside(path);
+		struct stat a, b;
+		if (beside != NULL && stat(beside, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			free(beside);
+			beside = NULL;
+		}
+		which = beside;
+	}
+	if (which == NULL)
+		return 0;
+	dmar_error *err = NULL;
+	int rc = 0;
+	if (dmar_hive_open_with(out, which, &o->open, &err) != 0) {
+		char *msg = NULL;
+		if (asprintf(&msg, "%s %s: %s", o->software ? "--software" : "the SOFTWARE "
+		             "hive beside it,", which, err ? err->message : "cannot open") < 0)
+			msg = NULL;
+		input_problem(path, msg ? msg : "cannot open the SOFTWARE hive");
+		free(msg);
+		rc = o->software ? -1 : 0;   /* one beside it is a bonus */
+		*out = NULL;
+	}
+	dmar_error_free(err);
+	free(beside);
+	return rc;
 }
 
 /* Files --save-recovered wrote in this run. */
@@ -255,7 +327,16 @@ static int scan_input(output *out, saved_list *saved, const char *path)
 	}
 	int save_failed = o->save_recovered != NULL &&
 	                  save_recovered(o, saved, hive, path) != 0;
-	if (dmar_scan(&report, hive, &o->scan, &err) != 0) {
+	dmar_options scan = o->scan;
+	if (open_software(o, path, &scan.software) != 0) {
+		out->ops->failed(out, path, "the SOFTWARE hive given with --software "
+		                 "cannot be read");
+		dmar_hive_free(hive);
+		return EXIT_INPUT;
+	}
+	int scanned = dmar_scan(&report, hive, &scan, &err);
+	dmar_hive_free(scan.software);
+	if (scanned != 0) {
 		const char *msg = err ? err->message : "analysis failed";
 		input_problem(path, msg);
 		out->ops->failed(out, path, msg);
@@ -290,7 +371,9 @@ static int worse(int a, int b)
 static int run(cli_options *opts, FILE *f)
 {
 	output out = {
-		.ops = opts->format == FORMAT_JSON ? &output_json_ops : &output_text_ops,
+		.ops = opts->format == FORMAT_JSON ? &output_json_ops
+		     : opts->format == FORMAT_TIMELINE ? &output_timeline_ops
+		     : &output_text_ops,
 		.out = f,
 		.opts = opts,
 		.color = opts->format == FORMAT_TEXT && f == stdout &&
@@ -333,5 +416,6 @@ int main(int argc, char **argv)
 	}
 	dmar_tables_free(tables);
 	free(opts.port_id_files);
+	free(opts.ioc_files);
 	return status;
 }

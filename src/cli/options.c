@@ -29,19 +29,28 @@ static const char HELP[] =
 "      --control-set WHICH  current (default: the one Select\\Current names),\n"
 "                           all (every ControlSetNNN; adds DMAR-CONTROLSET-DRIFT)\n"
 "                           or a number N for ControlSet00N\n"
-"      --rules GEN          auto (default: both generations while the OS build\n"
-"                           is unknown), pre-24h2, 24h2 or both\n"
+"      --rules GEN          auto (default: from the OS build in the SOFTWARE\n"
+"                           hive, both generations while it is unknown),\n"
+"                           pre-24h2, 24h2 or both\n"
+"      --software FILE      the matching SOFTWARE hive (OS build, Group Policy\n"
+"                           and MDM DeviceEnumerationPolicy); by default a\n"
+"                           file named SOFTWARE beside each SYSTEM hive is used\n"
+"      --no-software        do not look for a SOFTWARE hive beside the input\n"
 "      --assume-external    treat devices of unknown exposure as external:\n"
 "                           conditional opt-ins then resolve to policy 2\n"
 "      --assume-internal    treat devices of unknown exposure as internal\n"
 "      --port-ids FILE      more Thunderbolt/USB4 host routers, tunnel root\n"
 "                           ports and bridges (format of external-ports.ids;\n"
 "                           may be repeated)\n"
+"      --ioc-file FILE      more DMA attack hardware identities (format of\n"
+"                           attack-hardware.ids; may be repeated)\n"
 "      --no-logs            do not replay transaction logs: analyse the primary\n"
 "                           file as it is (HIVE-DIRTY when it is dirty)\n"
 "\n"
 "What to write:\n"
-"  -f, --format FORMAT      text (default) or json (schema \"dmarscan/1\")\n"
+"  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\") or\n"
+"                           timeline (one JSON line per dated event, for\n"
+"                           Timesketch: key writes, device installs, arrivals)\n"
 "  -o, --output FILE        write the report to FILE instead of standard output\n"
 "                           (never an input or a transaction log of one)\n"
 "      --min-severity SEV   show findings of at least SEV: info (default), low,\n"
@@ -90,7 +99,7 @@ static const char HELP[] =
 enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
-	OPT_NO_LOGS, OPT_SAVE_RECOVERED
+	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -108,6 +117,9 @@ static const struct option LONG_OPTIONS[] = {
 	{ "tree", no_argument, NULL, 't' },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
+	{ "software", required_argument, NULL, OPT_SOFTWARE },
+	{ "no-software", no_argument, NULL, OPT_NO_SOFTWARE },
+	{ "ioc-file", required_argument, NULL, OPT_IOC_FILE },
 	{ "save-recovered", required_argument, NULL, OPT_SAVE_RECOVERED },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 	{ "help", no_argument, NULL, 'h' },
@@ -200,6 +212,16 @@ static int check_save_recovered(cli_options *o)
 	return OPTIONS_RUN;
 }
 
+static int push_file(const char ***list, int *n, const char *path)
+{
+	const char **more = realloc(*list, (size_t)(*n + 1) * sizeof(*more));
+	if (more == NULL)
+		return -1;
+	more[(*n)++] = path;
+	*list = more;
+	return 0;
+}
+
 /* Handle one option; returns OPTIONS_RUN to go on. */
 static int apply_option(int c, const char *arg, cli_options *o)
 {
@@ -229,8 +251,10 @@ static int apply_option(int c, const char *arg, cli_options *o)
 			o->format = FORMAT_TEXT;
 		else if (strcmp(arg, "json") == 0)
 			o->format = FORMAT_JSON;
+		else if (strcmp(arg, "timeline") == 0)
+			o->format = FORMAT_TIMELINE;
 		else
-			return usage_error("--format: '%s' is not text or json", arg);
+			return usage_error("--format: '%s' is not text, json or timeline", arg);
 		break;
 	case 'o':
 		o->output = arg;
@@ -251,15 +275,22 @@ static int apply_option(int c, const char *arg, cli_options *o)
 	case 't':
 		o->tree = 1;
 		break;
-	case OPT_PORT_IDS: {
-		const char **more = realloc(o->port_id_files,
-		                            (size_t)(o->n_port_id_files + 1) * sizeof(*more));
-		if (more == NULL)
+	case OPT_PORT_IDS:
+		if (push_file(&o->port_id_files, &o->n_port_id_files, arg) != 0)
 			return usage_error("%s", "out of memory");
-		more[o->n_port_id_files++] = arg;
-		o->port_id_files = more;
 		break;
-	}
+	case OPT_IOC_FILE:
+		if (push_file(&o->ioc_files, &o->n_ioc_files, arg) != 0)
+			return usage_error("%s", "out of memory");
+		break;
+	case OPT_SOFTWARE:
+		if (arg[0] == '\0')
+			return usage_error("%s", "--software: empty path");
+		o->software = arg;
+		break;
+	case OPT_NO_SOFTWARE:
+		o->no_software = 1;
+		break;
 	case OPT_NO_LOGS:
 		o->open.no_logs = 1;
 		break;
@@ -303,5 +334,12 @@ int options_parse(int argc, char **argv, cli_options *o)
 	o->n_inputs = argc - optind;
 	if (o->n_inputs == 0)
 		return usage_error("%s", "no hive given");
+	if (o->software != NULL && o->n_inputs > 1)
+		return usage_error("--software %s: names the SOFTWARE hive of one "
+		                   "machine; give one SYSTEM hive with it (without "
+		                   "--software, a SOFTWARE file beside each SYSTEM hive "
+		                   "is paired with it)", o->software);
+	if (o->software != NULL && o->no_software)
+		return usage_error("%s", "--software and --no-software exclude each other");
 	return check_save_recovered(o);
 }

@@ -7,7 +7,7 @@
 #include <dmarscan.h>
 #include <stdio.h>
 
-typedef enum out_format { FORMAT_TEXT, FORMAT_JSON } out_format;
+typedef enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TIMELINE } out_format;
 
 typedef struct cli_options {
 	dmar_options scan;
@@ -19,6 +19,10 @@ typedef struct cli_options {
 	int verbose;                 /* text: every finding, no collapsing */
 	int tree;                    /* text: the device tree */
 	dmar_open_options open;      /* --no-logs */
+	const char *software;        /* --software FILE */
+	int no_software;             /* --no-software: no SOFTWARE beside */
+	const char **ioc_files;      /* --ioc-file */
+	int n_ioc_files;
 	const char *save_recovered;  /* --save-recovered FILE|DIR */
 	int save_to_dir;             /* ... it names an existing folder */
 	const char **port_id_files;  /* --port-ids */

@@ -169,6 +169,37 @@ static json_t *jproperties(const dmar_device *d)
 	                     ? json_integer(p->persisted_policy) : json_null());
 }
 
+static json_t *jdeclared(const dmar_declared_value *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"package", jstr(v[i].package), "inf", jstr(v[i].inf),
+			"configuration", jstr(v[i].configuration),
+			"service", jstr(v[i].service), "name", jstr(v[i].name),
+			"number", jused_or_null(&v[i].value),
+			"value", jvalue(&v[i].value),
+			"key_last_written", jtime(v[i].last_written)));
+	return a;
+}
+
+/* The device's driver package chain and what its configuration declares;
+ * null when the hive has no DriverDatabase (Windows before 10). */
+static json_t *jpackage(const dmar_package_chain *c)
+{
+	if (!c->checked)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	                 "driver_key_path", jstr(c->driver_key_path),
+	                 "inf", jstr(c->inf), "section", jstr(c->section),
+	                 "provider", jstr(c->provider), "version", jstr(c->version),
+	                 "package", jstr(c->package),
+	                 "configuration_path", jstr(c->configuration_path),
+	                 "problem", jstr(c->problem),
+	                 "declared", jdeclared(c->declared, c->n_declared));
+}
+
 static json_t *jdevice(const dmar_device *d)
 {
 	json_t *drivers = json_array();
@@ -211,12 +242,13 @@ static json_t *jdevice(const dmar_device *d)
 	                              "last_arrival", jtime(d->last_arrival),
 	                              "last_removal", jtime(d->last_removal)));
 	json_object_set_new(o, "properties", jproperties(d));
+	json_object_set_new(o, "package", jpackage(&d->package));
 	return o;
 }
 
 static json_t *jdriver(const dmar_driver *d)
 {
-	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:b, s:o, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:b, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
 	                 "name", jstr(d->name),
 	                 "service_key", d->service_present,
 	                 "dma_remapping_compatible", jused_or_null(&d->compatible),
@@ -228,7 +260,8 @@ static json_t *jdriver(const dmar_driver *d)
 	                 "parameters_last_written", jtime(d->parameters_last_written),
 	                 "value", jvalue(&d->compatible),
 	                 "selfhost", jvalue(&d->compatible_selfhost),
-	                 "on_hiber_path", jvalue(&d->on_hiber_path));
+	                 "on_hiber_path", jvalue(&d->on_hiber_path),
+	                 "declared", jdeclared(d->declared, d->n_declared));
 }
 
 static json_t *jfinding(const dmar_finding *f)
@@ -342,6 +375,78 @@ static json_t *jfindings(const output *o, const dmar_control_set *set)
 	return a;
 }
 
+static json_t *jrights(uint32_t rights)
+{
+	static const struct { uint32_t bit; const char *name; } NAMES[] = {
+		{ DMAR_RIGHT_SET_VALUE, "set_value" },
+		{ DMAR_RIGHT_CREATE_SUBKEY, "create_subkey" },
+		{ DMAR_RIGHT_WRITE_DAC, "write_dac" },
+		{ DMAR_RIGHT_WRITE_OWNER, "write_owner" },
+		{ DMAR_RIGHT_DELETE, "delete" },
+	};
+	json_t *a = json_array();
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (rights & NAMES[i].bit)
+			json_array_append_new(a, json_string(NAMES[i].name));
+	return a;
+}
+
+static json_t *jacls(const dmar_control_set *set)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; set != NULL && i < set->n_acls; i++) {
+		const dmar_key_acl *k = &set->acls[i];
+		json_t *writers = json_array();
+		for (size_t w = 0; w < k->n_writers; w++)
+			json_array_append_new(writers, json_pack(
+				"{s:o, s:o, s:o, s:b, s:b}", "sid", jstr(k->writers[w].sid),
+				"name", jstr(k->writers[w].name),
+				"rights", jrights(k->writers[w].rights),
+				"administrative", k->writers[w].administrative,
+				"service", k->writers[w].service));
+		json_array_append_new(a, json_pack(
+			"{s:o, s:o, s:b, s:o, s:o, s:b, s:o, s:b, s:o}",
+			"key", jstr(k->path), "guards", jstr(k->guards),
+			"holds_value", k->holds_value, "owner", jstr(k->owner_sid),
+			"owner_name", jstr(k->owner_name), "no_dacl", k->no_dacl,
+			"writers", writers, "weak", k->weak, "problem", jstr(k->problem)));
+	}
+	return a;
+}
+
+static json_t *jsoftware(const dmar_software *sw)
+{
+	if (!sw->present)
+		return json_null();
+	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
+	                 "path", jstr(sw->path), "sha256", jstr(sw->sha256),
+	                 "recovered", sw->recovered,
+	                 "current_build", jstr(sw->current_build),
+	                 "ubr", sw->has_ubr ? json_integer(sw->ubr) : json_null(),
+	                 "display_version", jstr(sw->display_version),
+	                 "product_name", jstr(sw->product_name),
+	                 "device_enumeration_policy",
+	                 "group_policy", jused_or_null(&sw->enumeration_gp),
+	                 "group_policy_value", jvalue(&sw->enumeration_gp),
+	                 "mdm", jused_or_null(&sw->enumeration_mdm),
+	                 "mdm_value", jvalue(&sw->enumeration_mdm),
+	                 "error", jstr(sw->error));
+}
+
+static json_t *jallowed_buses(const dmar_control_set *set)
+{
+	if (set == NULL || set->allowed_buses_path == NULL)
+		return json_null();
+	json_t *entries = json_array();
+	for (size_t i = 0; i < set->n_allowed_buses; i++)
+		json_array_append_new(entries, json_pack(
+			"{s:o, s:o}", "name", jstr(set->allowed_buses[i].name),
+			"value", jstr(set->allowed_buses[i].value)));
+	return json_pack("{s:o, s:o, s:o}", "key", jstr(set->allowed_buses_path),
+	                 "last_written", jtime(set->allowed_buses_written),
+	                 "entries", entries);
+}
+
 static json_t *jset(const output *o, const dmar_report *r,
                     const dmar_control_set *set)
 {
@@ -353,6 +458,8 @@ static json_t *jset(const output *o, const dmar_report *r,
 	json_object_set_new(e, "os_build", jstr(r->os_build));
 	json_object_set_new(e, "rules", json_string(rules_name(r->rules)));
 	json_object_set_new(e, "rules_reason", jstr(r->rules_reason));
+	json_object_set_new(e, "software", jsoftware(&r->software));
+	json_object_set_new(e, "driver_database", json_boolean(r->driver_database));
 	json_t *devices = json_array(), *drivers = json_array();
 	for (size_t i = 0; set != NULL && i < set->n_devices; i++)
 		json_array_append_new(devices, jdevice(&set->devices[i]));
@@ -366,6 +473,8 @@ static json_t *jset(const output *o, const dmar_report *r,
 	                "verify_driver_level", jvalue(&set->verifier.level),
 	                "verify_drivers", jstr(set->verifier.drivers),
 	                "dma_checking", set->verifier.dma_checking));
+	json_object_set_new(e, "allowed_buses", jallowed_buses(set));
+	json_object_set_new(e, "acls", jacls(set));
 	json_object_set_new(e, "findings", jfindings(o, set));
 	json_object_set_new(e, "warnings", jstrings(r->warnings, r->n_warnings));
 	json_object_set_new(e, "error", jstr(r->error));

@@ -26,8 +26,11 @@ typedef struct text_state {
 
 /* Flag letters: one per rule that fired on the device, in this order. */
 static const struct { const char *rule; char flag; const char *meaning; } FLAGS[] = {
+	{ "DMAR-ATTACK-HARDWARE", 'A', "a known DMA attack identity" },
 	{ "DMAR-OPTOUT-EXTERNAL", 'X', "opted out on an external (or likely external) port" },
 	{ "DMAR-FILTER-OPTOUT", 'F', "a filter driver opts out" },
+	{ "DMAR-TAMPERED", 'T', "DMA Management differs from its driver package" },
+	{ "DMAR-WEAK-ACL", 'W', "non-administrators may change its DMA Management" },
 	{ "DMAR-OPTOUT", 'O', "opted out" },
 	{ "DMAR-UNPROTECTED-EXTERNAL", 'U', "external or likely external, not protected" },
 	{ "DMAR-INVALID-VALUE", 'I', "invalid value, ignored by Windows" },
@@ -190,6 +193,63 @@ static size_t count_directives(const dmar_control_set *s, size_t *devices)
 	return drivers;
 }
 
+static void print_policy_value(output *o, const char *who, const dmar_value *v)
+{
+	fprintf(o->out, "%s ", who);
+	if (!v->present)
+		fprintf(o->out, "not set");
+	else if (v->valid)
+		fprintf(o->out, "%u (%s)", v->dword, v->dword == 0 ? "block"
+		        : v->dword == 1 ? "block until sign-in" : "allow all");
+	else
+		put_safe(o, v->display ? v->display : "?");
+}
+
+/* The SOFTWARE hive: where it came from and the enumeration policy. */
+static void print_software(output *o, const dmar_software *sw)
+{
+	if (!sw->present)
+		return;
+	summary_line(o, "software");
+	put_safe(o, sw->path);
+	if (sw->error != NULL) {
+		fputs(": ", o->out);
+		put_safe(o, sw->error);
+		fputc('\n', o->out);
+		return;
+	}
+	fputs("; DeviceEnumerationPolicy: ", o->out);
+	print_policy_value(o, "Group Policy", &sw->enumeration_gp);
+	fputs(", ", o->out);
+	print_policy_value(o, "MDM", &sw->enumeration_mdm);
+	fputc('\n', o->out);
+}
+
+/* Driver packages, key security, attack hardware: one line each. */
+static void print_forensics(output *o, const dmar_report *r,
+                            const dmar_control_set *s)
+{
+	size_t traced = 0, weak = 0;
+	for (size_t i = 0; i < s->n_devices; i++)
+		traced += s->devices[i].package.checked && !s->devices[i].package.problem;
+	for (size_t i = 0; i < s->n_acls; i++)
+		weak += s->acls[i].weak;
+	summary_line(o, "packages");
+	if (r->driver_database)
+		fprintf(o->out, "%zu of %zu device%s traced to the driver package "
+		        "that declares their values (DriverDatabase)\n", traced,
+		        s->n_devices, s->n_devices == 1 ? "" : "s");
+	else
+		fprintf(o->out, "no DriverDatabase (Windows before 10): declarations "
+		        "not checked\n");
+	summary_line(o, "acls");
+	fprintf(o->out, "%zu key%s guarding policy values checked, %zu writable by "
+	        "non-administrators\n", s->n_acls, s->n_acls == 1 ? "" : "s", weak);
+	summary_line(o, "history");
+	fprintf(o->out, "%zu known DMA attack identit%s in the Enum\\PCI history of "
+	        "every control set\n", r->n_attack, r->n_attack == 1 ? "y" : "ies");
+}
+
 static void print_summary(output *o, const dmar_report *r,
                           const dmar_control_set *s)
 {
@@ -209,7 +269,10 @@ static void print_summary(output *o, const dmar_report *r,
 	else
 		fprintf(o->out, "none analysed\n");
 	summary_line(o, "rules");
-	fprintf(o->out, "%s (%s)\n", rules_words(r->rules), r->rules_reason);
+	fprintf(o->out, "%s; ", rules_words(r->rules));
+	put_safe(o, r->rules_reason);
+	fputc('\n', o->out);
+	print_software(o, &r->software);
 	if (s == NULL)
 		return;
 	size_t dev_directives = 0;
@@ -228,6 +291,7 @@ static void print_summary(output *o, const dmar_report *r,
 	} else {
 		fprintf(o->out, "DMA checking off\n");
 	}
+	print_forensics(o, r, s);
 }
 
 /* ---- Device table ------------------------------------------------------------ */

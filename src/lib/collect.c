@@ -91,7 +91,7 @@ const char *collect_string(dmar_arena *a, const hive_value *raw)
 
 /* Filter lists are REG_MULTI_SZ; the PnP manager's registry query also
  * takes a REG_SZ as a one-entry list, so do the same. */
-static int value_list(dmar_arena *a, const hive_value *raw, const char ***out)
+int collect_list(dmar_arena *a, const hive_value *raw, const char ***out)
 {
 	*out = NULL;
 	if (!raw->present || raw->data == NULL)
@@ -203,7 +203,7 @@ static void collect_verifier(collect_ctx *c)
 	              join_path(c, v->key_path, names[0]), &v->level);
 	v->drivers_path = join_path(c, v->key_path, names[1]);
 	const char **list = NULL;
-	int n = value_list(c->a, &raw[1], &list);
+	int n = collect_list(c->a, &raw[1], &list);
 	const char *joined = n > 0 ? text_join(c->a, list, (size_t)n, " ") : NULL;
 	v->drivers = joined;
 	v->dma_checking = v->level.valid && (v->level.dword & VERIFIER_DMA_CHECKING);
@@ -262,8 +262,8 @@ static class_info *class_lookup(collect_ctx *c, const char *guid)
 		if (hkey_get_values(k, c->a, names, raw, 3) != 0)
 			read_problem(c, key_path);
 		ci->name = collect_string(c->a, &raw[0]);
-		ci->n_lower = value_list(c->a, &raw[1], &ci->lower);
-		ci->n_upper = value_list(c->a, &raw[2], &ci->upper);
+		ci->n_lower = collect_list(c->a, &raw[1], &ci->lower);
+		ci->n_upper = collect_list(c->a, &raw[2], &ci->upper);
 		ci->lower_path = join_path(c, key_path, names[1]);
 		ci->upper_path = join_path(c, key_path, names[2]);
 	}
@@ -306,8 +306,8 @@ static int stack_add(collect_ctx *c, arena_vec *stack, dmar_role role,
 static void collect_ids(collect_ctx *c, dmar_device *d, hive_value *raw)
 {
 	const char **hw = NULL, **compat = NULL;
-	int n_hw = value_list(c->a, &raw[DV_HWID], &hw);
-	int n_compat = value_list(c->a, &raw[DV_COMPAT], &compat);
+	int n_hw = collect_list(c->a, &raw[DV_HWID], &hw);
+	int n_compat = collect_list(c->a, &raw[DV_COMPAT], &compat);
 	size_t n = (size_t)(n_hw > 0 ? n_hw : 0) + (size_t)(n_compat > 0 ? n_compat : 0);
 	const char **all = arena_calloc(c->a, n + 1, sizeof(*all));
 	if (all == NULL)
@@ -349,8 +349,8 @@ static int collect_stack(collect_ctx *c, dmar_device *d, hive_value *raw,
                          arena_vec *stack)
 {
 	const char **lower = NULL, **upper = NULL;
-	int n_lower = value_list(c->a, &raw[DV_LOWER], &lower);
-	int n_upper = value_list(c->a, &raw[DV_UPPER], &upper);
+	int n_lower = collect_list(c->a, &raw[DV_LOWER], &lower);
+	int n_upper = collect_list(c->a, &raw[DV_UPPER], &upper);
 	class_info *ci = d->class_guid ? class_lookup(c, d->class_guid) : NULL;
 	if (ci != NULL)
 		d->class_name = ci->name;
@@ -683,6 +683,45 @@ static int collect_drivers(collect_ctx *c)
 
 /* ---- Entry point ---------------------------------------------------------------- */
 
+#define MAX_ALLOWED_BUSES 1024
+
+/* Control\DmaSecurity\AllowedBuses: every value (name = description,
+ * data = the bus's hardware id). */
+static void collect_allowed_buses(collect_ctx *c, dmar_control_set *out)
+{
+	hkey *k = NULL;
+	const char *path = join_path(c, c->cs_name, "Control\\DmaSecurity\\AllowedBuses");
+	int r = hkey_open(c->cs, "Control\\DmaSecurity\\AllowedBuses", &k);
+	if (r < 0)
+		read_problem(c, path);
+	if (r <= 0)
+		return;
+	out->allowed_buses_path = path;
+	out->allowed_buses_written = hkey_last_written(k);
+	int n = 0;
+	if (hkey_value_count(k, &n) < 0)
+		read_problem(c, path);
+	if (n > MAX_ALLOWED_BUSES)
+		n = MAX_ALLOWED_BUSES;
+	dmar_allowed_bus *buses = arena_calloc(c->a, (size_t)n + 1, sizeof(*buses));
+	for (int i = 0; buses != NULL && i < n; i++) {
+		hive_value raw;
+		const char *name = NULL;
+		if (hkey_value_at(k, i, c->a, &name, &raw) < 0) {
+			read_problem(c, path);
+			continue;
+		}
+		dmar_value v;
+		collect_value(c->a, &raw, DMAR_VALUE_PLAIN_DWORD, path, &v);
+		const char *text = collect_string(c->a, &raw);
+		dmar_allowed_bus *b = &buses[out->n_allowed_buses++];
+		b->name = name[0] ? name : "(default)";
+		b->value = text ? text : v.display;
+	}
+	out->allowed_buses = buses;
+	hkey_free(k);
+}
+
 int collect_control_set(hkey *cs, collect_sink *sink, dmar_control_set *out)
 {
 	collect_ctx c;
@@ -698,6 +737,7 @@ int collect_control_set(hkey *cs, collect_sink *sink, dmar_control_set *out)
 	arena_vec_init(&c.drivers, sizeof(dmar_driver));
 
 	collect_verifier(&c);
+	collect_allowed_buses(&c, out);
 	if (collect_pci(&c) != 0 || collect_drivers(&c) != 0)
 		return -1;
 	out->devices = c.devices.items;

@@ -43,4 +43,8 @@ void collect_value(dmar_arena *a, const hive_value *raw, dmar_value_kind kind,
 /* Text of a REG_SZ / REG_EXPAND_SZ value, NULL otherwise. */
 const char *collect_string(dmar_arena *a, const hive_value *raw);
 
+/* The strings of a REG_MULTI_SZ value (or the one string of a REG_SZ):
+ * their count with *out set, 0 when none, -1 when memory ran out. */
+int collect_list(dmar_arena *a, const hive_value *raw, const char ***out);
+
 #endif /* DMAR_COLLECT_H */

@@ -881,6 +881,64 @@ int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
 	return rc;
 }
 
+int hkey_value_count(hkey *k, int *count)
+{
+	libregf_error_t *e = NULL;
+	*count = 0;
+	if (libregf_key_get_number_of_values(k->key, count, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read the value list");
+		return -1;
+	}
+	return 1;
+}
+
+int hkey_value_at(hkey *k, int index, dmar_arena *a, const char **name,
+                  hive_value *out)
+{
+	libregf_error_t *e = NULL;
+	libregf_value_t *v = NULL;
+	memset(out, 0, sizeof(*out));
+	*name = NULL;
+	if (libregf_key_get_value(k->key, index, &v, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read a value");
+		return -1;
+	}
+	static _Thread_local char buf[NAME_UNITS_MAX * 3 + 1];
+	int rc = value_name(v, buf) == 0 && (*name = arena_strdup(a, buf)) != NULL
+	       ? 1 : -1;
+	if (rc == 1 && load_value(k, v, a, out) != 0)
+		rc = -1;
+	libregf_value_free(&v, NULL);
+	return rc;
+}
+
+int hkey_security_descriptor(hkey *k, dmar_arena *a, const uint8_t **data,
+                             size_t *size)
+{
+	libregf_error_t *e = NULL;
+	size_t n = 0;
+	*data = NULL;
+	*size = 0;
+	int r = libregf_key_get_security_descriptor_size(k->key, &n, &e);
+	if (r != 1) {
+		if (r < 0)
+			hive_note_error(k->hive, &e, "cannot read the security descriptor");
+		return r < 0 ? -1 : 0;
+	}
+	if (n == 0 || n > 65536)
+		return n == 0 ? 0 : -1;
+	uint8_t *buf = arena_alloc(a, n);
+	if (buf == NULL)
+		return -1;
+	if (libregf_key_get_security_descriptor(k->key, buf, n, &e) != 1) {
+		hive_note_error(k->hive, &e, "cannot read the security descriptor");
+		return -1;
+	}
+	*data = buf;
+	*size = n;
+	return 1;
+}
+
 int hive_value_dword(const hive_value *v, uint32_t *out)
 {
 	if (!v->present || v->type != DMAR_REG_DWORD || v->size != 4 ||

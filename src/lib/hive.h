@@ -76,6 +76,17 @@ int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
 /* One value by name: 1 found, 0 absent, -1 error. */
 int hkey_get_value(hkey *k, dmar_arena *a, const char *name, hive_value *out);
 
+/* Every value in turn: the count (1 / -1), and the value at an index with
+ * its name (1 / -1). */
+int hkey_value_count(hkey *k, int *count);
+int hkey_value_at(hkey *k, int index, dmar_arena *a, const char **name,
+                  hive_value *out);
+
+/* The key's security descriptor (self-relative, as stored in its sk cell)
+ * copied into the arena: 1, 0 when it has none, -1 when unreadable. */
+int hkey_security_descriptor(hkey *k, dmar_arena *a, const uint8_t **data,
+                             size_t *size);
+
 void hkey_free(hkey *k);
 
 #endif /* DMAR_HIVE_H */

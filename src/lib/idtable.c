@@ -20,12 +20,17 @@
 struct dmar_tables {
 	dmar_arena *arena;
 	id_list port_ids;
+	id_list attack_ids;
 };
 
 static const char *const PORT_KINDS[] = {
 	"host-router", "tunnel-root-port", "tbt-bridge", "tbt-function"
 };
 #define N_PORT_KINDS (sizeof(PORT_KINDS) / sizeof(PORT_KINDS[0]))
+
+/* Attack-hardware KINDs are severities, in dmar_severity order. */
+static const char *const SEVERITY_KINDS[] = { "info", "low", "medium", "high" };
+#define N_SEVERITY_KINDS (sizeof(SEVERITY_KINDS) / sizeof(SEVERITY_KINDS[0]))
 
 /* ---- Parsing --------------------------------------------------------------- */
 
@@ -202,6 +207,31 @@ const id_entry *idlist_find(const id_list *list, const id_subject *s)
 	return NULL;
 }
 
+static int specificity(const id_match *m)
+{
+	return (m->vendor[0] != '\0') + (m->device[0] != '\0') +
+	       (m->subsystem[0] != '\0') + (m->revision[0] != '\0') +
+	       (m->class_code[0] != '\0');
+}
+
+/* The most specific matching entry (the most tokens), the later one among
+ * equals; NULL when none matches. */
+const id_entry *idlist_find_specific(const id_list *list, const id_subject *s)
+{
+	const id_entry *items = list->entries.items, *best = NULL;
+	for (size_t i = 0; i < list->entries.count; i++) {
+		const id_match *m = &items[i].match;
+		if (field_matches(m->vendor, s->vendor) &&
+		    field_matches(m->device, s->device) &&
+		    field_matches(m->subsystem, s->subsystem) &&
+		    field_matches(m->revision, s->revision) &&
+		    class_matches(m->class_code, s->class_code) &&
+		    (best == NULL || specificity(m) >= specificity(&best->match)))
+			best = &items[i];
+	}
+	return best;
+}
+
 /* ---- dmar_tables ------------------------------------------------------------------- */
 
 int dmar_tables_new(dmar_tables **out, dmar_error **err)
@@ -213,10 +243,16 @@ int dmar_tables_new(dmar_tables **out, dmar_error **err)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
 	}
 	arena_vec_init(&t->port_ids.entries, sizeof(id_entry));
+	arena_vec_init(&t->attack_ids.entries, sizeof(id_entry));
 	int rc = idlist_parse(&t->port_ids, t->arena, builtin_external_ports,
 	                      strlen(builtin_external_ports),
 	                      "external-ports.ids (built in)", PORT_KINDS,
 	                      N_PORT_KINDS, err);
+	if (rc == 0)
+		rc = idlist_parse(&t->attack_ids, t->arena, builtin_attack_hardware,
+		                  strlen(builtin_attack_hardware),
+		                  "attack-hardware.ids (built in)", SEVERITY_KINDS,
+		                  N_SEVERITY_KINDS, err);
 	if (rc != 0) {
 		dmar_tables_free(t);
 		return rc;
@@ -266,16 +302,27 @@ static int read_text_file(const char *path, char **text, size_t *len,
 	return 0;
 }
 
-int dmar_tables_add_port_ids(dmar_tables *t, const char *path, dmar_error **err)
+static int add_file(id_list *list, dmar_arena *a, const char *path,
+                    const char *const *kinds, size_t n_kinds, dmar_error **err)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc = read_text_file(path, &text, &len, err);
 	if (rc == 0)
-		rc = idlist_parse(&t->port_ids, t->arena, text, len, path,
-		                  PORT_KINDS, N_PORT_KINDS, err);
+		rc = idlist_parse(list, a, text, len, path, kinds, n_kinds, err);
 	free(text);
 	return rc;
+}
+
+int dmar_tables_add_port_ids(dmar_tables *t, const char *path, dmar_error **err)
+{
+	return add_file(&t->port_ids, t->arena, path, PORT_KINDS, N_PORT_KINDS, err);
+}
+
+int dmar_tables_add_attack_ids(dmar_tables *t, const char *path, dmar_error **err)
+{
+	return add_file(&t->attack_ids, t->arena, path, SEVERITY_KINDS,
+	                N_SEVERITY_KINDS, err);
 }
 
 void dmar_tables_free(dmar_tables *t)
@@ -289,4 +336,9 @@ void dmar_tables_free(dmar_tables *t)
 const id_list *tables_port_ids(const dmar_tables *t)
 {
 	return &t->port_ids;
+}
+
+const id_list *tables_attack_ids(const dmar_tables *t)
+{
+	return &t->attack_ids;
 }

@@ -55,11 +55,21 @@ int idlist_parse(id_list *list, dmar_arena *a, const char *text, size_t len,
 /* The last entry matching the subject (later entries win), or NULL. */
 const id_entry *idlist_find(const id_list *list, const id_subject *s);
 
+/* The most specific matching entry (the most MATCH tokens; the later one
+ * among equals), or NULL: a device of the Xilinx XDMA default identity
+ * matches its own line before the line for any vendor with the Xilinx
+ * subsystem. */
+const id_entry *idlist_find_specific(const id_list *list, const id_subject *s);
+
 /* The port-id table of a dmar_tables (the built-in one when tables is
  * NULL is not available: callers pass what dmar_scan resolved). */
 const id_list *tables_port_ids(const dmar_tables *tables);
 
+/* The attack-hardware table (KIND = dmar_severity). */
+const id_list *tables_attack_ids(const dmar_tables *tables);
+
 /* Built-in table texts (generated from data/ at build time). */
 extern const char builtin_external_ports[];
+extern const char builtin_attack_hardware[];
 
 #endif /* DMAR_IDTABLE_H */

@@ -44,6 +44,7 @@ typedef struct draft {
 	const char *rule;
 	const char *instance_id;
 	unsigned gens;
+	int severity;                /* -1: the rule's */
 	arena_strlist evidence;
 	size_t dropped;              /* evidence lines beyond the limit */
 } draft;
@@ -66,6 +67,7 @@ static void draft_start(draft *d, rule_ctx *c, const char *rule_id,
 	d->rule = rule_id;
 	d->instance_id = instance_id;
 	d->gens = gens;
+	d->severity = -1;
 	d->dropped = 0;
 	arena_strlist_init(&d->evidence);
 }
@@ -173,7 +175,7 @@ static void emit(draft *d, const char *fmt, ...)
 	char *msg = arena_vprintf(c->a, fmt, ap);
 	va_end(ap);
 	f->rule = info->id;
-	f->severity = info->severity;
+	f->severity = d->severity >= 0 ? (dmar_severity)d->severity : info->severity;
 	f->instance_id = d->instance_id;
 	f->generations = d->gens;
 	f->message = arena_printf(c->a, "%s%s", msg ? msg : "",
@@ -667,6 +669,355 @@ static void rule_conditional(rule_ctx *c)
  * One that matches no prediction (under either exposure, any generation in
  * force) means the values changed since, or the kernel decided on grounds
  * a hive cannot show (confidential-VM DMA platforms, bus-owned devices). */
+/* ---- Attack hardware, DMA security settings ------------------------------------------ */
+
+static void evidence_time(draft *f, const char *what, uint64_t t)
+{
+	char when[32];
+	if (dmar_filetime_iso(t, when, sizeof(when)) != NULL)
+		evidence(f, "%s %s", what, when);
+}
+
+/* A device of a known DMA attack identity anywhere in the Enum\PCI
+ * history (hive-wide: every control set was searched). */
+static void rule_attack_hardware(rule_ctx *c)
+{
+	const dmar_report *r = c->report;
+	for (size_t i = 0; c->hive_wide && i < r->n_attack; i++) {
+		const dmar_attack_match *m = &r->attack[i];
+		draft f;
+		char when[32];
+		draft_start(&f, c, "DMAR-ATTACK-HARDWARE", m->instance_id, 0);
+		f.severity = (int)m->severity;
+		evidence(&f, "%s (key last written %s)", m->key_path,
+		         dmar_filetime_iso(m->last_written, when, sizeof(when))
+		             ? when : "unknown");
+		evidence(&f, "recorded in %s", m->control_sets);
+		evidence_time(&f, "first installed", m->first_install);
+		evidence_time(&f, "last arrived", m->last_arrival);
+		evidence_time(&f, "last removed", m->last_removal);
+		evidence(&f, "matches %s (%s)", m->identity, m->source);
+		emit(&f, "%s%s%s%s matches a known DMA attack identity: %s%s%s%s "
+		     "(recorded in %s)",
+		     m->description ? m->description : m->instance_id,
+		     m->description ? " (" : "", m->description ? m->instance_id : "",
+		     m->description ? ")" : "", m->identity,
+		     m->family && *m->family ? " [" : "", m->family ? m->family : "",
+		     m->family && *m->family ? "]" : "", m->control_sets);
+	}
+}
+
+/* Buses an administrator declared safe for DMA. */
+static void rule_allowed_buses(rule_ctx *c)
+{
+	const dmar_control_set *s = c->set;
+	if (s->n_allowed_buses == 0)
+		return;
+	draft f;
+	namelist items = { NULL, 0 };
+	draft_start(&f, c, "DMAR-ALLOWED-BUSES", NULL, 0);
+	evidence_time(&f, arena_printf(c->a, "%s last written", s->allowed_buses_path),
+	              s->allowed_buses_written);
+	for (size_t i = 0; i < s->n_allowed_buses; i++) {
+		const dmar_allowed_bus *b = &s->allowed_buses[i];
+		size_t below = 0, bridges = 0;
+		for (size_t k = 0; b->value && k < s->n_devices; k++) {
+			const dmar_device *d = &s->devices[k];
+			if (text_ncasecmp(d->instance_id, b->value, strlen(b->value)) != 0)
+				continue;
+			below++;
+			bridges += strncmp(d->class_code, "0604", 4) == 0;
+		}
+		evidence(&f, "%s\\%s = %s%s", s->allowed_buses_path, b->name,
+		         b->value ? b->value : "?",
+		         below ? arena_printf(c->a, " (matches %zu device%s here%s)", below,
+		                              below == 1 ? "" : "s",
+		                              bridges ? ", a PCI bridge: what sits below it "
+		                                        "is covered too" : "")
+		               : "");
+		namelist_add(c, &items, b->value ? b->value : b->name);
+	}
+	emit(&f, "Control\\DmaSecurity\\AllowedBuses lists %zu bus%s an administrator "
+	     "declared safe for DMA (%s): devices there are exempt from the automatic "
+	     "device encryption DMA check", s->n_allowed_buses,
+	     s->n_allowed_buses == 1 ? "" : "es", namelist_text(c, &items, ""));
+}
+
+/* Group Policy or MDM lets every external device enumerate. */
+static void rule_enumeration_allow_all(rule_ctx *c)
+{
+	const dmar_software *sw = &c->report->software;
+	const dmar_value *gp = &sw->enumeration_gp, *mdm = &sw->enumeration_mdm;
+	int by_gp = gp->valid && gp->dword == 2, by_mdm = mdm->valid && mdm->dword == 2;
+	if (!c->hive_wide || (!by_gp && !by_mdm))
+		return;
+	draft f;
+	namelist exposed = { NULL, 0 };
+	draft_start(&f, c, "DMAR-ENUMERATION-ALLOW-ALL", NULL, 0);
+	if (gp->present)
+		evidence_value_dated(&f, gp, sw->enumeration_gp_written);
+	if (mdm->present)
+		evidence_value_dated(&f, mdm, sw->enumeration_mdm_written);
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		int weak = 0;
+		for (int g = 0; g < DMAR_GEN_COUNT; g++)
+			weak |= (c->gens & DMAR_GEN_BIT(g)) &&
+			        d->prediction[g].policy != DMAR_POLICY_ENFORCED;
+		if (is_exposed(d) && weak) {
+			namelist_add(c, &exposed, device_label(c, d));
+			evidence(&f, "%s is %s and not at policy 2", d->instance_id,
+			         exposure_words(d));
+		}
+	}
+	if (exposed.count > 0)
+		f.severity = DMAR_SEV_HIGH;
+	emit(&f, "DeviceEnumerationPolicy is 2 (allow all), set by %s: external "
+	     "devices that do not support DMA remapping are enumerated and started "
+	     "at any time%s%s", by_gp && by_mdm ? "Group Policy and MDM"
+	                        : by_gp ? "Group Policy" : "MDM",
+	     exposed.count ? "; not at policy 2 and exposed: " : "",
+	     exposed.count ? namelist_text(c, &exposed, "") : "");
+}
+
+/* "set value, write DAC" */
+static const char *rights_words(rule_ctx *c, uint32_t rights)
+{
+	static const struct { uint32_t bit; const char *words; } NAMES[] = {
+		{ DMAR_RIGHT_SET_VALUE, "set values" },
+		{ DMAR_RIGHT_CREATE_SUBKEY, "create subkeys" },
+		{ DMAR_RIGHT_WRITE_DAC, "change the permissions" },
+		{ DMAR_RIGHT_WRITE_OWNER, "take ownership" },
+		{ DMAR_RIGHT_DELETE, "delete the key" },
+	};
+	namelist l = { NULL, 0 };
+	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
+		if (rights & NAMES[i].bit)
+			namelist_add(c, &l, NAMES[i].words);
+	return namelist_text(c, &l, "nothing");
+}
+
+/* A non-administrative principal may change (or create) a policy value. */
+static void rule_weak_acl(rule_ctx *c)
+{
+	for (size_t i = 0; i < c->set->n_acls; i++) {
+		const dmar_key_acl *k = &c->set->acls[i];
+		if (!k->weak)
+			continue;
+		draft f;
+		namelist who = { NULL, 0 };
+		int users = 0;
+		draft_start(&f, c, "DMAR-WEAK-ACL", k->instance_id, 0);
+		evidence(&f, "%s: owner %s%s%s%s", k->path,
+		         k->owner_sid ? k->owner_sid : "unknown",
+		         k->owner_name ? " (" : "", k->owner_name ? k->owner_name : "",
+		         k->owner_name ? ")" : "");
+		if (k->no_dacl)
+			evidence(&f, "%s has no DACL: everyone has full access", k->path);
+		for (size_t w = 0; w < k->n_writers; w++) {
+			const dmar_principal *p = &k->writers[w];
+			const char *name = p->name ? arena_printf(c->a, "%s (%s)", p->name, p->sid)
+			                           : p->sid;
+			evidence(&f, "%s may %s%s", name, rights_words(c, p->rights),
+			         p->administrative ? "" : p->service
+			         ? " (a service identity, not administrative)"
+			         : " (not administrative)");
+			if (!p->administrative)
+				namelist_add(c, &who, p->name ? p->name : p->sid);
+			users |= !p->administrative && !p->service;
+		}
+		/* a service identity is a foothold, not any user: medium */
+		if (!users)
+			f.severity = DMAR_SEV_MEDIUM;
+		emit(&f, "%s may %s %s, which decides %s", namelist_text(c, &who, "?"),
+		     k->holds_value ? "change" : "create", k->guards,
+		     k->driver ? arena_printf(c->a, "DMA remapping for driver %s", k->driver)
+		               : "the 24H2 DMA remapping policy of the device");
+	}
+}
+
+/* ---- Declared versus live (DMAR-TAMPERED) ------------------------------------------ */
+
+/* The same value: both absent, or the same type, size and data. */
+static int same_value_data(const dmar_value *a, const dmar_value *b)
+{
+	if (a->present != b->present)
+		return 0;
+	if (!a->present)
+		return 1;
+	if (a->type != b->type || a->size != b->size || a->is_dword != b->is_dword)
+		return 0;
+	if (a->is_dword)
+		return a->dword == b->dword;
+	return a->display && b->display && strcmp(a->display, b->display) == 0;
+}
+
+static void evidence_declared(draft *f, const dmar_declared_value *v)
+{
+	char when[32];
+	const char *t = dmar_filetime_iso(v->last_written, when, sizeof(when));
+	evidence(f, "declared: %s = %s (package %s, section %s%s%s)", v->value.path,
+	         v->value.display ? v->value.display : "?", v->package,
+	         v->configuration, t ? ", key last written " : "", t ? t : "");
+}
+
+static void evidence_chain(draft *f, const dmar_device *d)
+{
+	const dmar_package_chain *ch = &d->package;
+	if (ch->driver_key_path == NULL) {
+		evidence(f, "%s: %s", d->key_path, ch->problem ? ch->problem : "?");
+		return;
+	}
+	evidence(f, "chain: %s\\Driver -> %s: InfPath %s, InfSection %s%s%s",
+	         d->key_path, ch->driver_key_path, ch->inf ? ch->inf : "-",
+	         ch->section ? ch->section : "-",
+	         ch->package ? " -> package " : "", ch->package ? ch->package : "");
+	if (ch->problem != NULL)
+		evidence(f, "chain: %s", ch->problem);
+}
+
+/* The device's configuration's declaration of a DMA Management value. */
+static const dmar_declared_value *declared_dm(const dmar_device *d, const char *name)
+{
+	for (size_t i = 0; i < d->package.n_declared; i++) {
+		const dmar_declared_value *v = &d->package.declared[i];
+		if (v->service == NULL && text_casecmp(v->name, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* Compare one live DMA Management value with its declaration; a line for
+ * the message when they disagree, else NULL. */
+static const char *dm_difference(rule_ctx *c, const dmar_value *live,
+                                 const dmar_declared_value *decl, const char *name)
+{
+	static const dmar_value absent = { 0 };
+	const dmar_value *want = decl ? &decl->value : &absent;
+	if (same_value_data(live, want))
+		return NULL;
+	if (!live->present)
+		return arena_printf(c->a, "%s is declared %s but absent", name,
+		                    want->display ? want->display : "?");
+	if (decl == NULL)
+		return arena_printf(c->a, "%s = %s has no declaration", name,
+		                    live->display ? live->display : "?");
+	return arena_printf(c->a, "%s = %s, declared %s", name,
+	                    live->display ? live->display : "?",
+	                    want->display ? want->display : "?");
+}
+
+static void tampered_device(rule_ctx *c, const dmar_device *d)
+{
+	const dmar_package_chain *ch = &d->package;
+	const dmar_declared_value *rs = declared_dm(d, "RemappingSupported");
+	const dmar_declared_value *rf = declared_dm(d, "RemappingFlags");
+	if (!ch->checked || (!d->dma.present && rs == NULL && rf == NULL))
+		return;
+	const char *why[2] = { NULL, NULL };
+	if (ch->problem != NULL && d->dma.present)
+		why[0] = arena_printf(c->a, "it has no declaration to come from (%s)",
+		                      ch->problem);
+	else if (ch->problem == NULL) {
+		why[0] = dm_difference(c, &d->dma.remapping_supported, rs,
+		                       "RemappingSupported");
+		why[1] = dm_difference(c, &d->dma.remapping_flags, rf, "RemappingFlags");
+	}
+	if (why[0] == NULL && why[1] == NULL)
+		return;
+	draft f;
+	draft_start(&f, c, "DMAR-TAMPERED", d->instance_id, 0);
+	evidence_device_value(&f, d, &d->dma.remapping_supported);
+	if (d->dma.remapping_flags.present)
+		evidence_device_value(&f, d, &d->dma.remapping_flags);
+	if (rs != NULL)
+		evidence_declared(&f, rs);
+	if (rf != NULL)
+		evidence_declared(&f, rf);
+	evidence_chain(&f, d);
+	emit(&f, "DMA Management of %s does not match its driver package%s%s: %s%s%s",
+	     device_label(c, d), ch->package ? " " : "", ch->package ? ch->package : "",
+	     why[0] ? why[0] : "", why[0] && why[1] ? "; " : "", why[1] ? why[1] : "");
+}
+
+/* Declarations of driver 'dr' in the configurations of the devices it
+ * drives (what their installation wrote), as evidence; returns how many. */
+static size_t installed_declarations(rule_ctx *c, const dmar_driver *dr, draft *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->set->n_devices; i++) {
+		const dmar_device *d = &c->set->devices[i];
+		int uses = 0;
+		for (size_t k = 0; k < d->n_stack; k++)
+			uses |= d->stack[k].driver == dr;
+		for (size_t k = 0; uses && k < d->package.n_declared; k++) {
+			const dmar_declared_value *v = &d->package.declared[k];
+			if (v->service == NULL || text_casecmp(v->service, dr->name) != 0 ||
+			    strcmp(v->name, "DmaRemappingCompatible") != 0)
+				continue;
+			if (f != NULL)
+				evidence_declared(f, v);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void tampered_driver(rule_ctx *c, const dmar_driver *dr)
+{
+	const dmar_value *live = &dr->compatible;
+	int matches = 0;
+	for (size_t i = 0; i < dr->n_declared; i++)
+		matches |= same_value_data(live, &dr->declared[i].value);
+	const dmar_declared_value *first = dr->n_declared ? &dr->declared[0] : NULL;
+	const char *why;
+	if (live->present && first == NULL)
+		why = "no active driver package declares it";
+	else if (live->present && !matches)
+		why = arena_printf(c->a, "its active driver package%s declare%s %s "
+		                   "(%s, section %s%s)", dr->n_declared == 1 ? "" : "s",
+		                   dr->n_declared == 1 ? "s" : "",
+		                   first->value.display ? first->value.display : "?",
+		                   first->package, first->configuration,
+		                   dr->n_declared > 1 ? ", and others" : "");
+	else if (!live->present && installed_declarations(c, dr, NULL) > 0)
+		why = "the value is absent, although the package installed for the "
+		      "devices it drives declares it";
+	else
+		return;
+	draft f;
+	namelist devices = { NULL, 0 };
+	draft_start(&f, c, "DMAR-TAMPERED", NULL, 0);
+	evidence_driver_value(&f, dr);
+	for (size_t i = 0; i < dr->n_declared && i < EVIDENCE_DEVICES_MAX; i++)
+		evidence_declared(&f, &dr->declared[i]);
+	installed_declarations(c, dr, &f);
+	for (size_t i = 0; i < c->set->n_devices; i++)
+		for (size_t k = 0; k < c->set->devices[i].n_stack; k++)
+			if (c->set->devices[i].stack[k].driver == dr) {
+				namelist_add(c, &devices, device_label(c, &c->set->devices[i]));
+				break;
+			}
+	emit(&f, "DmaRemappingCompatible of driver %s%s%s%s: %s", dr->name,
+	     live->present ? " = " : "", live->present && live->display ? live->display : "",
+	     devices.count ? arena_printf(c->a, " (in the stack of %s)",
+	                                  namelist_text(c, &devices, "")) : "",
+	     why);
+}
+
+/* A live value that differs from its driver package's declaration, or has
+ * none, was written after installation (an installer, an admin, or an
+ * attacker); a declared value that is gone was deleted. */
+static void rule_tampered(rule_ctx *c)
+{
+	if (!c->report->driver_database)
+		return;
+	for (size_t i = 0; i < c->set->n_devices; i++)
+		tampered_device(c, &c->set->devices[i]);
+	for (size_t i = 0; i < c->set->n_drivers; i++)
+		tampered_driver(c, &c->set->drivers[i]);
+}
+
 static void rule_policy_mismatch(rule_ctx *c)
 {
 	for (size_t i = 0; i < c->set->n_devices; i++) {
@@ -944,14 +1295,14 @@ static const rule RULES[] = {
 	    "the opt-out comes from a filter driver, not the function driver", 1 },
 	  rule_filter_optout },
 	{ { "DMAR-ATTACK-HARDWARE", DMAR_SEV_HIGH,
-	    "hardware id matches the known DMA attack identities (data file)", 0 },
-	  NULL },
+	    "hardware id matches the known DMA attack identities (data file)", 1 },
+	  rule_attack_hardware },
 	{ { "DMAR-TAMPERED", DMAR_SEV_HIGH,
 	    "a live per-device or per-driver value differs from what the installed "
-	    "driver package declares", 0 }, NULL },
+	    "driver package declares", 1 }, rule_tampered },
 	{ { "DMAR-WEAK-ACL", DMAR_SEV_HIGH,
 	    "a non-administrative principal may write a key that holds a policy "
-	    "value", 0 }, NULL },
+	    "value", 1 }, rule_weak_acl },
 	{ { "DMAR-OPTOUT", DMAR_SEV_MEDIUM,
 	    "predicted policy is 1 on an internal or unknown device", 1 },
 	  rule_optout },
@@ -962,10 +1313,11 @@ static const rule RULES[] = {
 	    "a policy value has the wrong type, size or an undefined number, so "
 	    "Windows ignores it", 1 }, rule_invalid_value },
 	{ { "DMAR-ALLOWED-BUSES", DMAR_SEV_MEDIUM,
-	    "Control\\DmaSecurity\\AllowedBuses lists entries", 0 }, NULL },
+	    "Control\\DmaSecurity\\AllowedBuses lists entries", 1 },
+	  rule_allowed_buses },
 	{ { "DMAR-ENUMERATION-ALLOW-ALL", DMAR_SEV_MEDIUM,
 	    "DeviceEnumerationPolicy = 2 (high when an external device is not at "
-	    "policy 2)", 0 }, NULL },
+	    "policy 2)", 1 }, rule_enumeration_allow_all },
 	{ { "DMAR-DEVICE-OVERRIDES-DRIVER", DMAR_SEV_LOW,
 	    "24H2 per-device value present and disagrees with the per-driver "
 	    "values it overrides", 1 }, rule_device_overrides_driver },

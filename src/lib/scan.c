@@ -13,13 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "arena.h"
 #include "collect.h"
 #include "errors.h"
 #include "hive.h"
+#include "history.h"
 #include "idtable.h"
+#include "packages.h"
 #include "report.h"
 #include "rules.h"
+#include "software.h"
 #include "text.h"
 #include "topology.h"
 
@@ -45,10 +49,30 @@ typedef struct scan_ctx {
 	dmar_tables *own;
 	size_t shared;                       /* shared cells skipped */
 	int present[MAX_CONTROL_SETS + 1];   /* ControlSetNNN exists */
+	package_index packages;              /* \DriverDatabase declarations */
 } scan_ctx;
+
+/* The OS as the SOFTWARE hive names it: "build 26100.2033 (24H2, Windows
+ * 11 Pro)". */
+static const char *os_words(dmar_arena *a, const dmar_software *sw)
+{
+	char ubr[16] = "";
+	if (sw->has_ubr)
+		snprintf(ubr, sizeof(ubr), ".%u", sw->ubr);
+	return arena_printf(a, "build %s%s%s%s%s%s%s", sw->current_build, ubr,
+	                    sw->display_version || sw->product_name ? " (" : "",
+	                    sw->display_version ? sw->display_version : "",
+	                    sw->display_version && sw->product_name ? ", " : "",
+	                    sw->product_name ? sw->product_name : "",
+	                    sw->display_version || sw->product_name ? ")" : "");
+}
 
 static void resolve_rules(dmar_report *r, dmar_rules wanted)
 {
+	const dmar_software *sw = &r->software;
+	int build = software_build_number(sw);
+	if (build > 0)
+		r->os_build = sw->current_build;
 	switch (wanted) {
 	case DMAR_RULES_PRE_24H2:
 	case DMAR_RULES_24H2:
@@ -58,8 +82,18 @@ static void resolve_rules(dmar_report *r, dmar_rules wanted)
 		break;
 	case DMAR_RULES_AUTO:
 	default:
-		r->rules = DMAR_RULES_BOTH;
-		r->rules_reason = "OS build unknown: both rule generations";
+		if (build > 0) {
+			r->rules = software_is_24h2(sw) ? DMAR_RULES_24H2 : DMAR_RULES_PRE_24H2;
+			r->rules_reason = arena_printf(r->arena, "OS %s, from the SOFTWARE "
+			                               "hive", os_words(r->arena, sw));
+		} else {
+			r->rules = DMAR_RULES_BOTH;
+			r->rules_reason = sw->present
+			                ? "the SOFTWARE hive names no OS build, so both rule "
+			                  "generations apply"
+			                : "OS build unknown without a SOFTWARE hive, so both "
+			                  "rule generations apply";
+		}
 		break;
 	}
 }
@@ -270,7 +304,11 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 	}
 	int rc = collect_control_set(cs, &sink, set);
 	if (rc == 0)
+		rc = packages_attach(&s->packages, cs, &sink, set);
+	if (rc == 0)
 		rc = topology_build(cs, &sink, tables_port_ids(s->tables), set);
+	if (rc == 0)
+		rc = acl_check(cs, &sink, set);
 	hkey_free(cs);
 	for (size_t i = 0; rc == 0 && i < set->n_devices; i++)
 		predict_device(s->a, &set->devices[i], s->opts);
@@ -303,6 +341,13 @@ static int scan_sets(scan_ctx *s)
 		return -1;
 	list_control_sets(s);
 	read_select(s);
+	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->cells,
+	                      &s->shared };
+	if (packages_index(s->root, &sink, &s->packages) != 0 ||
+	    history_scan(s->root, &sink, s->present, MAX_CONTROL_SETS,
+	                 tables_attack_ids(s->tables), r) != 0)
+		return -1;
+	r->driver_database = s->packages.present;
 	int n = choose_control_sets(s, numbers);
 	r->sets = arena_calloc(s->a, (size_t)n + 1, sizeof(*r->sets));
 	if (r->sets == NULL)
@@ -370,6 +415,11 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	arena_strlist_init(&s->warnings);
 	visited_init(&s->cells);
 	copy_hive_info(s, dmar_hive_get_info(hive));
+	if (opts->software != NULL && software_read(opts->software, a, &r->software) != 0) {
+		dmar_report_free(r);
+		free(s);
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	}
 	resolve_rules(r, opts->rules);
 	s->tables = opts->tables;
 	if (s->tables == NULL && dmar_tables_new(&s->own, NULL) == 0)

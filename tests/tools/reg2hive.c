@@ -246,6 +246,13 @@ struct mtime {
 	unsigned long line;
 };
 
+struct acl {
+	char *path;             /* relative to the hive root */
+	unsigned char sd[1024];
+	size_t sdlen;
+	unsigned long line;
+};
+
 struct job {
 	const char *in, *out, *prog;
 	const char *base;       /* --base HIVE: start from a copy of it */
@@ -257,6 +264,8 @@ struct job {
 	uint64_t mtime_all;
 	struct mtime *mtimes;
 	size_t nmtimes;
+	struct acl *acls;
+	size_t nacls;
 	char *tmp_hive, *tmp_reg;
 	unsigned long err_line; /* 0: the error has no line */
 	char err[512];
@@ -825,6 +834,43 @@ static int mtime_directive(struct job *j, unsigned long ln, char *args)
 	return add_mtime(j, ln, rel, filetime);
 }
 
+/* ;@ acl KEYPATH = OWNER ACE...: the key path may hold spaces; the
+ * descriptor is built now so that a bad one is reported with its line. */
+static int acl_directive(struct job *j, unsigned long ln, char *args)
+{
+	char *key = (char *)skip_space(args), *eq = strstr(key, " = ");
+	const char *rel, *words[64], *owner;
+	size_t n = 0;
+	char msg[256];
+	struct acl *a;
+
+	if (eq == NULL)
+		return job_fail(j, ln, "want ;@ acl KEYPATH = OWNER-SID "
+				"allow:SID:MASK ...");
+	*eq = '\0';
+	owner = strtok(eq + 3, " \t");
+	for (char *w; (w = strtok(NULL, " \t")) != NULL && n < 64;)
+		words[n++] = w;
+	if (owner == NULL)
+		return job_fail(j, ln, "want an owner SID after '='");
+	if (relative_key(j, ln, key, &rel) != 0)
+		return -1;
+	a = realloc(j->acls, (j->nacls + 1) * sizeof *a);
+	if (a == NULL)
+		return oom(j, ln);
+	j->acls = a;
+	a += j->nacls;
+	if (regf_build_sd(owner, words, n, a->sd, sizeof a->sd, &a->sdlen, msg,
+			  sizeof msg) != 0)
+		return job_fail(j, ln, "%s", msg);
+	a->path = strdup(rel);
+	if (a->path == NULL)
+		return oom(j, ln);
+	a->line = ln;
+	j->nacls++;
+	return 0;
+}
+
 /* s follows ";@". */
 static int directive(struct job *j, unsigned long ln, char *s)
 {
@@ -836,6 +882,8 @@ static int directive(struct job *j, unsigned long ln, char *s)
 		return mtime_all_directive(j, ln, s);
 	if (strcmp(name, "mtime") == 0)
 		return mtime_directive(j, ln, s);
+	if (strcmp(name, "acl") == 0)
+		return acl_directive(j, ln, s);
 	return job_fail(j, ln, "unknown directive ;@ %s", name);
 }
 
@@ -1098,6 +1146,12 @@ static int apply_directives(struct job *j)
 		return job_fail(j, 0, "%s", msg);
 	if (apply_times(j, hive, len) != 0)
 		goto out;
+	for (size_t i = 0; i < j->nacls; i++)
+		if (regf_set_key_security(&hive, &len, j->acls[i].path, j->acls[i].sd,
+					  j->acls[i].sdlen, msg, sizeof msg) != 0) {
+			job_fail(j, j->acls[i].line, "%s", msg);
+			goto out;
+		}
 	if (j->dirty_line != 0 &&
 	    regf_set_sequence(hive, len, j->seq1, j->seq2,
 			      msg, sizeof msg) != 0) {
@@ -1198,6 +1252,9 @@ static void cleanup(struct job *j, int failed)
 	for (i = 0; i < j->nmtimes; i++)
 		free(j->mtimes[i].path);
 	free(j->mtimes);
+	for (i = 0; i < j->nacls; i++)
+		free(j->acls[i].path);
+	free(j->acls);
 	buf_free(&j->reg);
 	keyset_free(&j->keys);
 }
@@ -1235,6 +1292,11 @@ static const char help_text[] =
 "                                hive's; applied before the ;@ mtime lines\n"
 "  ;@ mtime KEYPATH TIME         one key's last-written time; KEYPATH is\n"
 "                                relative to the hive root, may hold spaces\n"
+"  ;@ acl KEYPATH = OWNER ACE... the key's own security descriptor: owner\n"
+"                                SID, group SYSTEM, ACEs allow:SID:MASK or\n"
+"                                deny:SID:MASK (MASK in hex), e.g.\n"
+"                                ;@ acl ControlSet001\\Services\\x = S-1-5-32-544\n"
+"                                allow:S-1-5-18:F003F allow:S-1-5-32-545:20006\n"
 "TIME is YYYY-MM-DDTHH:MM:SS[.fffffff]Z.  Without directives every time is\n"
 "zero (1601-01-01) and the sequence numbers are equal.  Other ;@ lines are\n"
 "errors.\n"

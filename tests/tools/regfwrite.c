@@ -704,6 +704,141 @@ int regf_set_key_time(unsigned char *hive, size_t len, const char *path,
 	return 0;
 }
 
+/* ---- Security descriptors --------------------------------------------- */
+
+/* "S-1-5-32-545" -> binary SID into p (at most 68 bytes); returns its size,
+ * 0 when the text is not a SID. */
+static size_t sid_from_text(const char *text, unsigned char *p)
+{
+	unsigned long long authority;
+	unsigned long sub;
+	unsigned n = 0;
+	char *end;
+
+	if (strncmp(text, "S-1-", 4) != 0)
+		return 0;
+	authority = strtoull(text + 4, &end, 10);
+	if (end == text + 4 || authority > 0xFFFFFFFFFFFFull)
+		return 0;
+	p[0] = 1;
+	for (int i = 0; i < 6; i++)
+		p[2 + i] = (unsigned char)(authority >> (8 * (5 - i)));
+	while (*end == '-' && n < 15) {
+		const char *s = end + 1;
+		sub = strtoul(s, &end, 10);
+		if (end == s || sub > 0xFFFFFFFFul)
+			return 0;
+		put32(p + 8 + 4 * n++, (uint32_t)sub);
+	}
+	if (*end != '\0' || n == 0)
+		return 0;
+	p[1] = (unsigned char)n;
+	return 8 + 4 * (size_t)n;
+}
+
+int regf_build_sd(const char *owner, const char *const *aces, size_t naces,
+		  unsigned char *sd, size_t cap, size_t *size,
+		  char *err, size_t errlen)
+{
+	size_t pos = 20 + 8, i;
+	unsigned char sid[68];
+	size_t n;
+
+	if (cap < 512)
+		return fail(err, errlen, "descriptor buffer too small");
+	memset(sd, 0, cap);
+	for (i = 0; i < naces; i++) {
+		/* allow:SID:MASK or deny:SID:MASK (MASK in hex) */
+		char type[8], sidtext[128];
+		unsigned long mask;
+		if (sscanf(aces[i], "%7[a-z]:%127[^:]:%lx", type, sidtext, &mask) != 3 ||
+		    (strcmp(type, "allow") != 0 && strcmp(type, "deny") != 0))
+			return fail(err, errlen, "bad ACE '%s' (want allow:SID:MASK "
+				    "or deny:SID:MASK)", aces[i]);
+		if ((n = sid_from_text(sidtext, sid)) == 0)
+			return fail(err, errlen, "bad SID '%s'", sidtext);
+		if (pos + 8 + n > cap - 80)
+			return fail(err, errlen, "too many ACEs");
+		sd[pos] = strcmp(type, "allow") == 0 ? ACCESS_ALLOWED_ACE : 1;
+		sd[pos + 1] = CONTAINER_INHERIT_ACE;
+		put16(sd + pos + 2, (uint32_t)(8 + n));
+		put32(sd + pos + 4, (uint32_t)mask);
+		memcpy(sd + pos + 8, sid, n);
+		pos += 8 + n;
+	}
+	sd[20] = 2;                                     /* ACL_REVISION */
+	put16(sd + 22, (uint32_t)(pos - 20));
+	put16(sd + 24, (uint32_t)naces);
+	if ((n = sid_from_text(owner, sid)) == 0)
+		return fail(err, errlen, "bad owner SID '%s'", owner);
+	put32(sd + 4, (uint32_t)pos);                   /* owner */
+	memcpy(sd + pos, sid, n);
+	pos += n;
+	put32(sd + 8, (uint32_t)pos);                   /* group: SYSTEM */
+	n = sid_from_text("S-1-5-18", sid);
+	memcpy(sd + pos, sid, n);
+	pos += n;
+	sd[0] = 1;
+	put16(sd + 2, SE_DACL_PRESENT | SE_SELF_RELATIVE);
+	put32(sd + 16, 20);                             /* DACL; no SACL */
+	*size = pos;
+	return 0;
+}
+
+int regf_set_key_security(unsigned char **hive, size_t *len, const char *path,
+			  const unsigned char *sd, size_t sdlen,
+			  char *err, size_t errlen)
+{
+	size_t off, old_pos, bins, fl_pos, size;
+	uint32_t old_sk, new_sk, cell, old_flink;
+	unsigned char *h, *bin;
+	struct hive rd;
+
+	if (regf_find_key(*hive, *len, path, &off, err, errlen) != 0)
+		return -1;
+	if (open_hive(&rd, *hive, *len, err, errlen) != 0)
+		return -1;
+	old_sk = get32(*hive + off + 4 + NK_SECURITY);
+	if (cell_at(&rd, old_sk, SK_SD, &old_pos, &size) != 0)
+		return -1;
+	bins = get32(*hive + BB_BINS_SIZE);
+	cell = align8((uint32_t)(4 + SK_SD + sdlen));
+	if (cell > HBIN_SIZE - HBIN_HEADER - 8 ||
+	    REGF_BASE_BLOCK_SIZE + bins != *len)
+		return fail(err, errlen, "cannot add a security cell here");
+	h = realloc(*hive, *len + HBIN_SIZE);
+	if (h == NULL)
+		return fail(err, errlen, "out of memory");
+	*hive = h;
+	bin = h + *len;
+	memset(bin, 0, HBIN_SIZE);
+	memcpy(bin, "hbin", 4);
+	put32(bin + HBIN_OFFSET, (uint32_t)bins);
+	put32(bin + HBIN_LENGTH, HBIN_SIZE);
+	new_sk = (uint32_t)bins + HBIN_HEADER;
+	put32(bin + HBIN_HEADER, 0u - cell);            /* allocated */
+	memcpy(bin + HBIN_HEADER + 4, "sk", 2);
+	old_flink = get32(h + old_pos + SK_FLINK);
+	put32(bin + HBIN_HEADER + 4 + SK_FLINK, old_flink);
+	put32(bin + HBIN_HEADER + 4 + SK_BLINK, old_sk);
+	put32(bin + HBIN_HEADER + 4 + SK_REFCOUNT, 1);
+	put32(bin + HBIN_HEADER + 4 + SK_SDSIZE, (uint32_t)sdlen);
+	memcpy(bin + HBIN_HEADER + 4 + SK_SD, sd, sdlen);
+	put32(bin + HBIN_HEADER + cell, HBIN_SIZE - HBIN_HEADER - cell);   /* free */
+	/* link it after the old one: old <-> new <-> old's next */
+	fl_pos = REGF_BASE_BLOCK_SIZE + (size_t)old_flink + 4;
+	if (fl_pos + SK_BLINK + 4 <= *len)
+		put32(h + fl_pos + SK_BLINK, new_sk);
+	put32(h + old_pos + SK_FLINK, new_sk);
+	if (get32(h + old_pos + SK_REFCOUNT) > 1)
+		put32(h + old_pos + SK_REFCOUNT, get32(h + old_pos + SK_REFCOUNT) - 1);
+	put32(h + off + 4 + NK_SECURITY, new_sk);
+	*len += HBIN_SIZE;
+	put32(h + BB_BINS_SIZE, (uint32_t)(bins + HBIN_SIZE));
+	put32(h + BB_CHECKSUM, checksum(h));
+	return 0;
+}
+
 /* ---- Walking the whole tree --------------------------------------------- */
 
 struct stamp {

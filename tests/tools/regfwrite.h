@@ -82,6 +82,21 @@ int regf_set_key_time(unsigned char *hive, size_t len, const char *path,
 int regf_set_all_key_times(unsigned char *hive, size_t len, uint64_t filetime,
 			   size_t *nkeys, char *err, size_t errlen);
 
+/* A self-relative security descriptor: owner SID (text, "S-1-5-32-544"),
+ * group SYSTEM, and a DACL of the ACEs "allow:SID:MASK" / "deny:SID:MASK"
+ * (MASK in hex), each inherited by subkeys.  *size receives its size. */
+int regf_build_sd(const char *owner, const char *const *aces, size_t naces,
+		  unsigned char *sd, size_t cap, size_t *size,
+		  char *err, size_t errlen);
+
+/* Give the key at path (see regf_find_key()) a security descriptor of its
+ * own: a new hive bin holding a new sk cell, linked into the sk list.
+ * *hive is reallocated (and *len grows by one hive bin); the checksum is
+ * fixed. */
+int regf_set_key_security(unsigned char **hive, size_t *len, const char *path,
+			  const unsigned char *sd, size_t sdlen,
+			  char *err, size_t errlen);
+
 /* Parse "YYYY-MM-DDTHH:MM:SS[.fffffff]Z" (UTC, years 1601-30827). */
 int regf_parse_time(const char *text, uint64_t *filetime,
 		    char *err, size_t errlen);

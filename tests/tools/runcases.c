@@ -904,6 +904,34 @@ static char *check_single(const json_t *in, const char *key,
 	return NULL;
 }
 
+/* {"folder": [["NAME", "fixture.reg"], ...]}: plain names, .reg fixtures. */
+static char *check_folder(const json_t *in, const char *what)
+{
+	const char *const keys[] = { "folder", NULL };
+	const json_t *list = json_object_get(in, "folder");
+	char *why = check_keys(in, keys, what);
+	size_t i;
+
+	if (why != NULL)
+		return why;
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return xprintf("%s\"folder\" must be a non-empty array of "
+		               "[NAME, FIXTURE] pairs", what);
+	for (i = 0; i < json_array_size(list); i++) {
+		const json_t *pair = json_array_get(list, i);
+		const char *name = json_string_value(json_array_get(pair, 0));
+		const char *fix = json_string_value(json_array_get(pair, 1));
+
+		if (!json_is_array(pair) || json_array_size(pair) != 2 ||
+		    name == NULL || fix == NULL || name[0] == '\0' ||
+		    name[0] == '.' || strchr(name, '/') != NULL ||
+		    !has_suffix(fix, ".reg") || fix[0] == '/')
+			return xprintf("%s\"folder\" entry %zu must be [\"NAME\", "
+			               "\"fixture.reg\"] with a plain NAME", what, i);
+	}
+	return NULL;
+}
+
 static char *check_input(const json_t *in, const char *what)
 {
 	const char *s = json_string_value(in);
@@ -920,6 +948,7 @@ static char *check_input(const json_t *in, const char *what)
 	for (i = 0; i < sizeof singles / sizeof singles[0]; i++)
 		kinds += json_object_get(in, singles[i]) != NULL;
 	kinds += json_object_get(in, "truncate") != NULL;
+	kinds += json_object_get(in, "folder") != NULL;
 	if (kinds > 1)
 		return xprintf("%san input object takes only one of \"shared\", "
 		               "\"prebuilt\", \"bytes\", \"empty\" and \"truncate\"",
@@ -929,6 +958,8 @@ static char *check_input(const json_t *in, const char *what)
 			return check_single(in, singles[i], what);
 	if (json_object_get(in, "truncate") != NULL)
 		return check_truncate(in, what);
+	if (json_object_get(in, "folder") != NULL)
+		return check_folder(in, what);
 	return xprintf("%sunknown kind of input (expected a .reg name, "
 	               "\"shared\", \"prebuilt\", \"bytes\", \"empty\" or "
 	               "\"truncate\")", what);
@@ -1243,6 +1274,54 @@ static verdict prepare_truncate(runner *r, const casedef *c,
 	return v;
 }
 
+/* A folder WORK/inputs/CASE-LABEL-folder/ holding each built fixture under
+ * its name; the first one is the input (the others sit beside it, as a
+ * SOFTWARE hive sits beside SYSTEM). */
+static verdict prepare_folder(runner *r, const casedef *c, const json_t *list,
+                              const char *label, char **path, outcome *o)
+{
+	char *safe = file_safe(c->name);
+	char *dir = xprintf("%s/inputs/%s-%s-folder", r->opt.work, safe, label);
+	char *why = make_dirs(dir);
+	verdict v = V_PASS;
+	size_t i;
+
+	free(safe);
+	if (why != NULL) {
+		fail(o, "inputs[%s]: %s", label, why);
+		free(why);
+		free(dir);
+		return V_FAIL;
+	}
+	for (i = 0; v == V_PASS && i < json_array_size(list); i++) {
+		const json_t *pair = json_array_get(list, i);
+		const char *name = json_string_value(json_array_get(pair, 0));
+		char *hive = NULL, *dst = xprintf("%s/%s", dir, name);
+		size_t len = 0;
+		char *data;
+
+		v = prepare_fixture(r, json_string_value(json_array_get(pair, 1)),
+		                    label, &hive, o);
+		if (v == V_PASS && (data = read_file(hive, &len)) == NULL) {
+			fail(o, "inputs[%s]: cannot read %s", label, hive);
+			v = V_FAIL;
+		} else if (v == V_PASS) {
+			if ((why = write_file(dst, data, len)) != NULL) {
+				fail(o, "inputs[%s]: %s", label, why);
+				free(why);
+				v = V_FAIL;
+			}
+			free(data);
+		}
+		if (v == V_PASS && i == 0)
+			*path = xstrdup(dst);
+		free(hive);
+		free(dst);
+	}
+	free(dir);
+	return v;
+}
+
 static verdict prepare_input(runner *r, const casedef *c, const json_t *in,
                              const char *label, char **path, outcome *o)
 {
@@ -1259,6 +1338,8 @@ static verdict prepare_input(runner *r, const casedef *c, const json_t *in,
 		                   json_string_length(v), path, o);
 	if (json_object_get(in, "empty") != NULL)
 		return write_input(r, c, label, "empty", "", 0, path, o);
+	if ((v = json_object_get(in, "folder")) != NULL)
+		return prepare_folder(r, c, v, label, path, o);
 	return prepare_truncate(r, c, in, label, path, o);
 }
 
@@ -1285,11 +1366,17 @@ static verdict prepare_inputs(runner *r, const casedef *c, strlist *paths,
 
 /* An argument with a leading "$FIXTURES" replaced by the fixtures folder,
  * so a case can name a data file kept beside its fixtures. */
-static char *expand_arg(const runner *r, const char *arg)
+static char *expand_arg(const runner *r, const char *arg, const strlist *inputs)
 {
-	static const char token[] = "$FIXTURES";
+	static const char token[] = "$FIXTURES", dir0[] = "$DIR0";
 	if (strncmp(arg, token, sizeof(token) - 1) == 0)
 		return xprintf("%s%s", r->opt.fixtures, arg + sizeof(token) - 1);
+	if (strncmp(arg, dir0, sizeof(dir0) - 1) == 0 && inputs->n > 0) {
+		const char *slash = strrchr(inputs->v[0], '/');
+		int n = slash ? (int)(slash - inputs->v[0]) : 1;
+		return xprintf("%.*s%s", n, slash ? inputs->v[0] : ".",
+		               arg + sizeof(dir0) - 1);
+	}
 	return xstrdup(arg);
 }
 
@@ -1302,7 +1389,7 @@ static void build_argv(const runner *r, const casedef *c,
 	sl_push(argv, xstrdup(r->opt.dmarscan));
 	for (i = 0; i < json_array_size(c->args); i++)
 		sl_push(argv, expand_arg(r, json_string_value(
-		                                json_array_get(c->args, i))));
+		                                json_array_get(c->args, i)), inputs));
 	if (!c->format_in_args) {
 		sl_push(argv, xstrdup("--format"));
 		sl_push(argv, xstrdup(c->format));

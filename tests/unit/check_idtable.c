@@ -101,6 +101,46 @@ START_TEST(test_find)
 }
 END_TEST
 
+/* The attack table: the most specific line wins, so the Xilinx XDMA
+ * default (its own line, medium) is not taken for a spoofed identity
+ * (any vendor with the Xilinx subsystem, high). */
+static const struct {
+	const char *name;
+	id_subject s;
+	const char *family;   /* of the entry found, NULL none */
+	int severity;
+} ATTACKS[] = {
+	{ "PCILeech default", { "10EE", "0666", "000710EE", "02", "020000" },
+	  "PCILEECH", DMAR_SEV_HIGH },
+	{ "USB3380", { "10B5", "3380", NULL, NULL, NULL }, "PCILEECH", DMAR_SEV_HIGH },
+	{ "XDMA default with the Xilinx subsystem", { "10EE", "7021", "000710EE",
+	  "00", NULL }, "XDMA", DMAR_SEV_MEDIUM },
+	{ "UltraScale+ XDMA", { "10EE", "9038", NULL, NULL, NULL }, "XDMA", DMAR_SEV_MEDIUM },
+	{ "spoofed subsystem", { "8086", "1533", "000710EE", "03", NULL }, "SPOOF",
+	  DMAR_SEV_HIGH },
+	{ "ordinary Intel NIC", { "8086", "1533", "00008086", "03", NULL }, NULL, 0 },
+	{ "other Xilinx device", { "10EE", "1234", NULL, NULL, NULL }, NULL, 0 },
+};
+
+START_TEST(test_builtin_attack_table)
+{
+	dmar_tables *t = NULL;
+	ck_assert_int_eq(dmar_tables_new(&t, NULL), 0);
+	const id_list *list = tables_attack_ids(t);
+	ck_assert_uint_ge(list->entries.count, 39);
+	const id_entry *e = idlist_find_specific(list, &ATTACKS[_i].s);
+	if (ATTACKS[_i].family == NULL) {
+		ck_assert_msg(e == NULL, "%s: found %s", ATTACKS[_i].name,
+		              e ? e->description : "");
+	} else {
+		ck_assert_msg(e != NULL, "%s: no match", ATTACKS[_i].name);
+		ck_assert_str_eq(e->family, ATTACKS[_i].family);
+		ck_assert_int_eq(e->kind, ATTACKS[_i].severity);
+	}
+	dmar_tables_free(t);
+}
+END_TEST
+
 START_TEST(test_bad_file_adds_nothing)
 {
 	/* a file that fails on its third line leaves the list as it was */
@@ -149,6 +189,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_find, 0, N(FINDS));
 	tcase_add_test(tc, test_builtin_table_parses);
 	tcase_add_test(tc, test_bad_file_adds_nothing);
+	tcase_add_loop_test(tc, test_builtin_attack_table, 0, N(ATTACKS));
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -1,0 +1,368 @@
+/*
+ * packages.c - the DMA values the active driver packages declare, and each
+ * device's chain to them (see packages.h).
+ */
+#include "config.h"
+
+#include "packages.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+#define MAX_INFS 65536         /* DriverInfFiles entries read */
+#define MAX_CONFIGURATIONS 262144
+#define MAX_KEYS_PER_LIST 65536
+
+/* An INF and the package it installs from. */
+typedef struct inf_package {
+	const char *inf;
+	const char *package;
+} inf_package;
+
+typedef struct index_ctx {
+	collect_sink *sink;
+	dmar_arena *a;
+	package_index *out;
+	size_t configurations;
+} index_ctx;
+
+static void problem(index_ctx *c, const char *path, hkey *k)
+{
+	arena_strlist_addf(c->a, c->sink->problems, "%s: %s", path,
+	                   hive_last_error(hkey_hive(k)));
+}
+
+/* The i-th subkey of k, when it can be read and was not entered before. */
+static hkey *next_subkey(index_ctx *c, hkey *k, int i, const char *path)
+{
+	hkey *sub = NULL;
+	if (hkey_subkey_at(k, i, &sub) < 0) {
+		problem(c, arena_printf(c->a, "%s (subkey %d)", path, i), k);
+		return NULL;
+	}
+	if (collect_first_visit(c->sink, sub, path) <= 0) {
+		hkey_free(sub);
+		return NULL;
+	}
+	return sub;
+}
+
+static int subkey_count(index_ctx *c, hkey *k, const char *path)
+{
+	int n = 0;
+	if (hkey_subkey_count(k, &n) < 0) {
+		problem(c, path, k);
+		return 0;
+	}
+	return n < MAX_KEYS_PER_LIST ? n : MAX_KEYS_PER_LIST;
+}
+
+/* Record the values 'names' of key k (absent ones are skipped). */
+static void declare(index_ctx *c, hkey *k, const char *path,
+                    const inf_package *ip, const char *configuration,
+                    const char *service, const char *const *names,
+                    const dmar_value_kind *kinds, size_t n)
+{
+	hive_value raw[3];
+	if (hkey_get_values(k, c->a, names, raw, n) != 0)
+		problem(c, path, k);
+	for (size_t i = 0; i < n; i++) {
+		if (!raw[i].present)
+			continue;
+		dmar_declared_value *d = arena_vec_push(c->a, &c->out->declared);
+		if (d == NULL)
+			return;
+		d->package = ip->package;
+		d->inf = ip->inf;
+		d->configuration = configuration;
+		d->service = service;
+		d->name = names[i];
+		d->key_path = path;
+		d->last_written = hkey_last_written(k);
+		collect_value(c->a, &raw[i], kinds[i],
+		              arena_printf(c->a, "%s\\%s", path, names[i]), &d->value);
+	}
+}
+
+static void index_services(index_ctx *c, hkey *cfg, const char *cfg_path,
+                           const inf_package *ip, const char *configuration)
+{
+	static const char *const names[] = { "DmaRemappingCompatible",
+	                                     "DmaRemappingCompatibleSelfhost",
+	                                     "DmaRemappingOnHiberPath" };
+	static const dmar_value_kind kinds[] = { DMAR_VALUE_DMA_REMAPPING_COMPATIBLE,
+	                                         DMAR_VALUE_PLAIN_DWORD,
+	                                         DMAR_VALUE_PLAIN_DWORD };
+	hkey *services = NULL;
+	const char *path = arena_printf(c->a, "%s\\Services", cfg_path);
+	int r = hkey_open_child(cfg, "Services", &services);
+	if (r < 0)
+		problem(c, path, cfg);
+	if (r <= 0)
+		return;
+	int n = subkey_count(c, services, path);
+	for (int i = 0; i < n; i++) {
+		hkey *svc = next_subkey(c, services, i, path), *params = NULL;
+		if (svc == NULL)
+			continue;
+		const char *name = arena_strdup(c->a, hkey_name(svc));
+		const char *ppath = arena_printf(c->a, "%s\\%s\\Parameters", path, name);
+		r = hkey_open_child(svc, "Parameters", &params);
+		if (r < 0)
+			problem(c, ppath, svc);
+		if (r > 0)
+			declare(c, params, ppath, ip, configuration, name, names, kinds, 3);
+		hkey_free(params);
+		hkey_free(svc);
+	}
+	hkey_free(services);
+}
+
+static void index_device(index_ctx *c, hkey *cfg, const char *cfg_path,
+                         const inf_package *ip, const char *configuration)
+{
+	static const char *const names[] = { "RemappingSupported", "RemappingFlags" };
+	static const dmar_value_kind kinds[] = { DMAR_VALUE_REMAPPING_SUPPORTED,
+	                                         DMAR_VALUE_REMAPPING_FLAGS };
+	hkey *dm = NULL;
+	const char *path = arena_printf(c->a, "%s\\Device\\DMA Management", cfg_path);
+	int r = hkey_open(cfg, "Device\\DMA Management", &dm);
+	if (r < 0)
+		problem(c, path, cfg);
+	if (r > 0)
+		declare(c, dm, path, ip, configuration, NULL, names, kinds, 2);
+	hkey_free(dm);
+}
+
+static void index_package(index_ctx *c, hkey *packages, const inf_package *ip)
+{
+	hkey *pkg = NULL, *cfgs = NULL;
+	const char *path = arena_printf(c->a, "DriverDatabase\\DriverPackages\\%s"
+	                                "\\Configurations", ip->package);
+	int r = hkey_open_child(packages, ip->package, &pkg);
+	if (r > 0)
+		r = hkey_open_child(pkg, "Configurations", &cfgs);
+	if (r < 0)
+		problem(c, path, packages);
+	int n = r > 0 ? subkey_count(c, cfgs, path) : 0;
+	for (int i = 0; i < n && c->configurations < MAX_CONFIGURATIONS; i++) {
+		hkey *cfg = next_subkey(c, cfgs, i, path);
+		if (cfg == NULL)
+			continue;
+		c->configurations++;
+		const char *name = arena_strdup(c->a, hkey_name(cfg));
+		const char *cfg_path = arena_printf(c->a, "%s\\%s", path, name);
+		index_services(c, cfg, cfg_path, ip, name);
+		index_device(c, cfg, cfg_path, ip, name);
+		hkey_free(cfg);
+	}
+	hkey_free(cfgs);
+	hkey_free(pkg);
+}
+
+/* DriverInfFiles\<inf>\Active for every INF. */
+static void read_active(index_ctx *c, hkey *db, arena_vec *out)
+{
+	hkey *infs = NULL;
+	const char *path = "DriverDatabase\\DriverInfFiles";
+	int r = hkey_open_child(db, "DriverInfFiles", &infs);
+	if (r < 0)
+		problem(c, path, db);
+	int n = r > 0 ? subkey_count(c, infs, path) : 0;
+	if (n >= MAX_INFS)
+		arena_strlist_addf(c->a, c->sink->warnings, "%s: more than %d INFs; "
+		                   "the rest were not read", path, MAX_INFS);
+	for (int i = 0; i < n && i < MAX_INFS; i++) {
+		hkey *inf = next_subkey(c, infs, i, path);
+		hive_value raw;
+		if (inf == NULL)
+			continue;
+		const char *pkg = hkey_get_value(inf, c->a, "Active", &raw) > 0
+		                ? collect_string(c->a, &raw) : NULL;
+		inf_package *ip = arena_vec_push(c->a, out);
+		if (ip != NULL) {
+			ip->inf = arena_strdup(c->a, hkey_name(inf));
+			ip->package = pkg && *pkg ? pkg : NULL;
+		}
+		hkey_free(inf);
+	}
+	hkey_free(infs);
+}
+
+int packages_index(hkey *root, collect_sink *sink, package_index *out)
+{
+	memset(out, 0, sizeof(*out));
+	arena_vec_init(&out->declared, sizeof(dmar_declared_value));
+	arena_vec_init(&out->infs, sizeof(inf_package));
+	index_ctx c = { sink, sink->arena, out, 0 };
+	hkey *db = NULL, *packages = NULL;
+	int r = hkey_open_child(root, "DriverDatabase", &db);
+	if (r < 0)
+		problem(&c, "DriverDatabase", root);
+	if (r <= 0)
+		return arena_failed(c.a) ? -1 : 0;
+	out->present = 1;
+	read_active(&c, db, &out->infs);
+	r = hkey_open_child(db, "DriverPackages", &packages);
+	if (r < 0)
+		problem(&c, "DriverDatabase\\DriverPackages", db);
+	const inf_package *ips = out->infs.items;
+	for (size_t i = 0; r > 0 && i < out->infs.count; i++)
+		if (ips[i].package != NULL)
+			index_package(&c, packages, &ips[i]);
+	if (c.configurations >= MAX_CONFIGURATIONS)
+		arena_strlist_addf(c.a, sink->warnings, "DriverDatabase: more than %d "
+		                   "package configurations; the rest were not read",
+		                   MAX_CONFIGURATIONS);
+	hkey_free(packages);
+	hkey_free(db);
+	return arena_failed(c.a) ? -1 : 0;
+}
+
+/* ---- Chains ------------------------------------------------------------------------- */
+
+static const inf_package *find_inf(const package_index *index, const char *inf)
+{
+	const inf_package *ips = index->infs.items;
+	for (size_t i = 0; i < index->infs.count; i++)
+		if (text_casecmp(ips[i].inf, inf) == 0)
+			return &ips[i];
+	return NULL;
+}
+
+/* The declarations of one package configuration, in the arena. */
+static void configuration_values(const package_index *index, dmar_arena *a,
+                                 dmar_package_chain *chain)
+{
+	const dmar_declared_value *all = index->declared.items;
+	size_t n = 0;
+	for (size_t i = 0; i < index->declared.count; i++)
+		n += text_casecmp(all[i].package, chain->package) == 0 &&
+		     text_casecmp(all[i].configuration, chain->section) == 0;
+	dmar_declared_value *mine = arena_calloc(a, n + 1, sizeof(*mine));
+	if (mine == NULL)
+		return;
+	n = 0;
+	for (size_t i = 0; i < index->declared.count; i++)
+		if (text_casecmp(all[i].package, chain->package) == 0 &&
+		    text_casecmp(all[i].configuration, chain->section) == 0)
+			mine[n++] = all[i];
+	chain->declared = mine;
+	chain->n_declared = n;
+}
+
+/* Open Control\Class\{guid}\NNNN by the device's Driver value; the two
+ * names are taken as names, never as a path. */
+static int open_driver_key(hkey *cs, const char *driver_key, hkey **out)
+{
+	const char *slash = strchr(driver_key, '\\');
+	if (slash == NULL || slash == driver_key || slash[1] == '\0' ||
+	    strchr(slash + 1, '\\') != NULL)
+		return 0;
+	char guid[128];
+	size_t glen = (size_t)(slash - driver_key);
+	if (glen >= sizeof(guid))
+		return 0;
+	memcpy(guid, driver_key, glen);
+	guid[glen] = '\0';
+	hkey *classes = NULL, *cls = NULL;
+	int r = hkey_open(cs, "Control\\Class", &classes);
+	if (r > 0)
+		r = hkey_open_child(classes, guid, &cls);
+	if (r > 0)
+		r = hkey_open_child(cls, slash + 1, out);
+	hkey_free(cls);
+	hkey_free(classes);
+	return r;
+}
+
+static void follow_chain(const package_index *index, hkey *cs, collect_sink *sink,
+                         const char *cs_name, dmar_device *d)
+{
+	static const char *const names[] = { "InfPath", "InfSection", "ProviderName",
+	                                     "DriverVersion" };
+	dmar_arena *a = sink->arena;
+	dmar_package_chain *chain = &d->package;
+	chain->checked = 1;
+	if (d->driver_key == NULL) {
+		chain->problem = "the device has no Driver value (no driver installed)";
+		return;
+	}
+	chain->driver_key_path = arena_printf(a, "%s\\Control\\Class\\%s", cs_name,
+	                                      d->driver_key);
+	hkey *k = NULL;
+	int r = open_driver_key(cs, d->driver_key, &k);
+	if (r <= 0) {
+		chain->problem = r < 0 ? "its driver key cannot be read"
+		                       : "its driver key is absent";
+		if (r < 0)
+			arena_strlist_addf(a, sink->problems, "%s: %s", chain->driver_key_path,
+			                   hive_last_error(hkey_hive(cs)));
+		return;
+	}
+	hive_value raw[4];
+	if (hkey_get_values(k, a, names, raw, 4) != 0)
+		arena_strlist_addf(a, sink->problems, "%s: %s", chain->driver_key_path,
+		                   hive_last_error(hkey_hive(cs)));
+	hkey_free(k);
+	chain->inf = collect_string(a, &raw[0]);
+	chain->section = collect_string(a, &raw[1]);
+	chain->provider = collect_string(a, &raw[2]);
+	chain->version = collect_string(a, &raw[3]);
+	if (chain->inf == NULL || chain->section == NULL) {
+		chain->problem = "its driver key names no InfPath / InfSection";
+		return;
+	}
+	const inf_package *ip = find_inf(index, chain->inf);
+	chain->package = ip ? ip->package : NULL;
+	if (chain->package == NULL) {
+		chain->problem = arena_printf(a, ip ? "DriverDatabase\\DriverInfFiles\\%s "
+		                              "names no Active package"
+		                              : "%s is not in DriverDatabase\\DriverInfFiles "
+		                              "(its package is not recorded)", chain->inf);
+		return;
+	}
+	chain->configuration_path = arena_printf(a, "DriverDatabase\\DriverPackages"
+	                                         "\\%s\\Configurations\\%s",
+	                                         chain->package, chain->section);
+	configuration_values(index, a, chain);
+}
+
+/* Every active package's declaration of a driver's DmaRemappingCompatible. */
+static void driver_values(const package_index *index, dmar_arena *a,
+                          dmar_driver *dr)
+{
+	const dmar_declared_value *all = index->declared.items;
+	size_t n = 0;
+	for (size_t pass = 0; pass < 2; pass++) {
+		dmar_declared_value *mine = NULL;
+		if (pass == 1 && (mine = arena_calloc(a, n + 1, sizeof(*mine))) == NULL)
+			return;
+		n = 0;
+		for (size_t i = 0; i < index->declared.count; i++) {
+			const dmar_declared_value *v = &all[i];
+			if (v->service == NULL || text_casecmp(v->service, dr->name) != 0 ||
+			    strcmp(v->name, "DmaRemappingCompatible") != 0)
+				continue;
+			if (mine != NULL)
+				mine[n] = *v;
+			n++;
+		}
+		dr->declared = mine;
+		dr->n_declared = n;
+	}
+}
+
+int packages_attach(const package_index *index, hkey *cs, collect_sink *sink,
+                    dmar_control_set *set)
+{
+	if (!index->present)
+		return 0;
+	for (size_t i = 0; i < set->n_devices; i++)
+		follow_chain(index, cs, sink, set->name, &set->devices[i]);
+	for (size_t i = 0; i < set->n_drivers; i++)
+		driver_values(index, sink->arena, &set->drivers[i]);
+	return arena_failed(sink->arena) ? -1 : 0;
+}
