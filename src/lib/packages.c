@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strmap.h"
 #include "text.h"
 
 #define MAX_INFS 65536         /* DriverInfFiles entries read */
@@ -86,7 +87,7 @@ static void declare(index_ctx *c, hkey *k, const char *path,
 	}
 }
 
-static void index_services(index_ctx *c, hkey *cfg, const char *cfg_path,
+static void index_services(index_ctx *c, hkey *services, const char *cfg_path,
                            const inf_package *ip, const char *configuration)
 {
 	static const char *const names[] = { "DmaRemappingCompatible",
@@ -95,13 +96,8 @@ static void index_services(index_ctx *c, hkey *cfg, const char *cfg_path,
 	static const dmar_value_kind kinds[] = { DMAR_VALUE_DMA_REMAPPING_COMPATIBLE,
 	                                         DMAR_VALUE_PLAIN_DWORD,
 	                                         DMAR_VALUE_PLAIN_DWORD };
-	hkey *services = NULL;
 	const char *path = arena_printf(c->a, "%s\\Services", cfg_path);
-	int r = hkey_open_child(cfg, "Services", &services);
-	if (r < 0)
-		problem(c, path, cfg);
-	if (r <= 0)
-		return;
+	int r;
 	int n = subkey_count(c, services, path);
 	for (int i = 0; i < n; i++) {
 		hkey *svc = next_subkey(c, services, i, path), *params = NULL;
@@ -117,10 +113,9 @@ static void index_services(index_ctx *c, hkey *cfg, const char *cfg_path,
 		hkey_free(params);
 		hkey_free(svc);
 	}
-	hkey_free(services);
 }
 
-static void index_device(index_ctx *c, hkey *cfg, const char *cfg_path,
+static void index_device(index_ctx *c, hkey *device, const char *cfg_path,
                          const inf_package *ip, const char *configuration)
 {
 	static const char *const names[] = { "RemappingSupported", "RemappingFlags" };
@@ -128,24 +123,41 @@ static void index_device(index_ctx *c, hkey *cfg, const char *cfg_path,
 	                                         DMAR_VALUE_REMAPPING_FLAGS };
 	hkey *dm = NULL;
 	const char *path = arena_printf(c->a, "%s\\Device\\DMA Management", cfg_path);
-	int r = hkey_open(cfg, "Device\\DMA Management", &dm);
+	int r = hkey_open_child(device, "DMA Management", &dm);
 	if (r < 0)
-		problem(c, path, cfg);
+		problem(c, path, device);
 	if (r > 0)
 		declare(c, dm, path, ip, configuration, NULL, names, kinds, 2);
 	hkey_free(dm);
 }
 
-static void index_package(index_ctx *c, hkey *packages, const inf_package *ip)
+/* A configuration's Services and Device keys, found by walking its few
+ * subkeys once (a lookup by name would walk them for each name). */
+static void index_configuration(index_ctx *c, hkey *cfg, const char *cfg_path,
+                                const inf_package *ip, const char *configuration)
 {
-	hkey *pkg = NULL, *cfgs = NULL;
+	int n = subkey_count(c, cfg, cfg_path);
+	for (int i = 0; i < n; i++) {
+		hkey *sub = next_subkey(c, cfg, i, cfg_path);
+		if (sub == NULL)
+			continue;
+		const char *name = hkey_name(sub);
+		if (text_casecmp(name, "Services") == 0)
+			index_services(c, sub, cfg_path, ip, configuration);
+		else if (text_casecmp(name, "Device") == 0)
+			index_device(c, sub, cfg_path, ip, configuration);
+		hkey_free(sub);
+	}
+}
+
+static void index_package(index_ctx *c, hkey *pkg, const inf_package *ip)
+{
+	hkey *cfgs = NULL;
 	const char *path = arena_printf(c->a, "DriverDatabase\\DriverPackages\\%s"
 	                                "\\Configurations", ip->package);
-	int r = hkey_open_child(packages, ip->package, &pkg);
-	if (r > 0)
-		r = hkey_open_child(pkg, "Configurations", &cfgs);
+	int r = hkey_open_child(pkg, "Configurations", &cfgs);
 	if (r < 0)
-		problem(c, path, packages);
+		problem(c, path, pkg);
 	int n = r > 0 ? subkey_count(c, cfgs, path) : 0;
 	for (int i = 0; i < n && c->configurations < MAX_CONFIGURATIONS; i++) {
 		hkey *cfg = next_subkey(c, cfgs, i, path);
@@ -154,12 +166,10 @@ static void index_package(index_ctx *c, hkey *packages, const inf_package *ip)
 		c->configurations++;
 		const char *name = arena_strdup(c->a, hkey_name(cfg));
 		const char *cfg_path = arena_printf(c->a, "%s\\%s", path, name);
-		index_services(c, cfg, cfg_path, ip, name);
-		index_device(c, cfg, cfg_path, ip, name);
+		index_configuration(c, cfg, cfg_path, ip, name);
 		hkey_free(cfg);
 	}
 	hkey_free(cfgs);
-	hkey_free(pkg);
 }
 
 /* DriverInfFiles\<inf>\Active for every INF. */
@@ -208,10 +218,23 @@ int packages_index(hkey *root, collect_sink *sink, package_index *out)
 	r = hkey_open_child(db, "DriverPackages", &packages);
 	if (r < 0)
 		problem(&c, "DriverDatabase\\DriverPackages", db);
+	/* walk the packages once (a lookup by name costs a scan of the list)
+	 * and index those some INF names as its active package */
+	strmap active;
+	strmap_init(&active);
 	const inf_package *ips = out->infs.items;
-	for (size_t i = 0; r > 0 && i < out->infs.count; i++)
-		if (ips[i].package != NULL)
-			index_package(&c, packages, &ips[i]);
+	for (size_t i = 0; i < out->infs.count; i++)
+		if (ips[i].package != NULL && strmap_put(&active, ips[i].package, i) != 0)
+			r = -1;
+	int n = r > 0 ? subkey_count(&c, packages, "DriverDatabase\\DriverPackages") : 0;
+	for (int i = 0; i < n; i++) {
+		hkey *pkg = next_subkey(&c, packages, i, "DriverDatabase\\DriverPackages");
+		size_t k;
+		if (pkg != NULL && strmap_get(&active, hkey_name(pkg), &k))
+			index_package(&c, pkg, &ips[k]);
+		hkey_free(pkg);
+	}
+	strmap_free(&active);
 	if (c.configurations >= MAX_CONFIGURATIONS)
 		arena_strlist_addf(c.a, sink->warnings, "DriverDatabase: more than %d "
 		                   "package configurations; the rest were not read",
@@ -253,33 +276,55 @@ static void configuration_values(const package_index *index, dmar_arena *a,
 	chain->n_declared = n;
 }
 
-/* Open Control\Class\{guid}\NNNN by the device's Driver value; the two
- * names are taken as names, never as a path. */
-static int open_driver_key(hkey *cs, const char *driver_key, hkey **out)
+/* Control\Class and the class keys opened so far (devices share a few
+ * classes; a lookup by name walks the whole list). */
+typedef struct class_keys {
+	hkey *classes;             /* NULL when absent */
+	strmap by_guid;            /* guid -> index in keys */
+	arena_vec keys;            /* hkey * */
+	dmar_arena *a;
+} class_keys;
+
+static void class_keys_free(class_keys *ck)
 {
-	const char *slash = strchr(driver_key, '\\');
-	if (slash == NULL || slash == driver_key || slash[1] == '\0' ||
-	    strchr(slash + 1, '\\') != NULL)
-		return 0;
-	char guid[128];
-	size_t glen = (size_t)(slash - driver_key);
-	if (glen >= sizeof(guid))
-		return 0;
-	memcpy(guid, driver_key, glen);
-	guid[glen] = '\0';
-	hkey *classes = NULL, *cls = NULL;
-	int r = hkey_open(cs, "Control\\Class", &classes);
-	if (r > 0)
-		r = hkey_open_child(classes, guid, &cls);
-	if (r > 0)
-		r = hkey_open_child(cls, slash + 1, out);
-	hkey_free(cls);
-	hkey_free(classes);
-	return r;
+	hkey **k = ck->keys.items;
+	for (size_t i = 0; i < ck->keys.count; i++)
+		hkey_free(k[i]);
+	strmap_free(&ck->by_guid);
+	hkey_free(ck->classes);
 }
 
-static void follow_chain(const package_index *index, hkey *cs, collect_sink *sink,
-                         const char *cs_name, dmar_device *d)
+/* Open Control\Class\{guid}\NNNN by the device's Driver value; the two
+ * names are taken as names, never as a path. */
+static int open_driver_key(class_keys *ck, const char *driver_key, hkey **out)
+{
+	const char *slash = strchr(driver_key, '\\');
+	if (ck->classes == NULL || slash == NULL || slash == driver_key ||
+	    slash[1] == '\0' || strchr(slash + 1, '\\') != NULL)
+		return 0;
+	char *guid = arena_strndup(ck->a, driver_key, (size_t)(slash - driver_key));
+	size_t at;
+	hkey *cls = NULL;
+	if (guid == NULL)
+		return -1;
+	if (strmap_get(&ck->by_guid, guid, &at)) {
+		cls = ((hkey **)ck->keys.items)[at];
+	} else {
+		int r = hkey_open_child(ck->classes, guid, &cls);
+		if (r <= 0)
+			return r;
+		hkey **slot = arena_vec_push(ck->a, &ck->keys);
+		if (slot == NULL || strmap_put(&ck->by_guid, guid, ck->keys.count - 1) != 0) {
+			hkey_free(cls);
+			return -1;
+		}
+		*slot = cls;
+	}
+	return cls ? hkey_open_child(cls, slash + 1, out) : 0;
+}
+
+static void follow_chain(const package_index *index, class_keys *ck,
+                         collect_sink *sink, const char *cs_name, dmar_device *d)
 {
 	static const char *const names[] = { "InfPath", "InfSection", "ProviderName",
 	                                     "DriverVersion" };
@@ -293,19 +338,19 @@ static void follow_chain(const package_index *index, hkey *cs, collect_sink *sin
 	chain->driver_key_path = arena_printf(a, "%s\\Control\\Class\\%s", cs_name,
 	                                      d->driver_key);
 	hkey *k = NULL;
-	int r = open_driver_key(cs, d->driver_key, &k);
+	int r = open_driver_key(ck, d->driver_key, &k);
 	if (r <= 0) {
 		chain->problem = r < 0 ? "its driver key cannot be read"
 		                       : "its driver key is absent";
-		if (r < 0)
+		if (r < 0 && ck->classes != NULL)
 			arena_strlist_addf(a, sink->problems, "%s: %s", chain->driver_key_path,
-			                   hive_last_error(hkey_hive(cs)));
+			                   hive_last_error(hkey_hive(ck->classes)));
 		return;
 	}
 	hive_value raw[4];
 	if (hkey_get_values(k, a, names, raw, 4) != 0)
 		arena_strlist_addf(a, sink->problems, "%s: %s", chain->driver_key_path,
-		                   hive_last_error(hkey_hive(cs)));
+		                   hive_last_error(hkey_hive(k)));
 	hkey_free(k);
 	chain->inf = collect_string(a, &raw[0]);
 	chain->section = collect_string(a, &raw[1]);
@@ -360,8 +405,17 @@ int packages_attach(const package_index *index, hkey *cs, collect_sink *sink,
 {
 	if (!index->present)
 		return 0;
+	class_keys ck;
+	memset(&ck, 0, sizeof(ck));
+	ck.a = sink->arena;
+	strmap_init(&ck.by_guid);
+	arena_vec_init(&ck.keys, sizeof(hkey *));
+	if (hkey_open(cs, "Control\\Class", &ck.classes) < 0)
+		arena_strlist_addf(sink->arena, sink->problems, "%s\\Control\\Class: %s",
+		                   set->name, hive_last_error(hkey_hive(cs)));
 	for (size_t i = 0; i < set->n_devices; i++)
-		follow_chain(index, cs, sink, set->name, &set->devices[i]);
+		follow_chain(index, &ck, sink, set->name, &set->devices[i]);
+	class_keys_free(&ck);
 	for (size_t i = 0; i < set->n_drivers; i++)
 		driver_values(index, sink->arena, &set->drivers[i]);
 	return arena_failed(sink->arena) ? -1 : 0;
