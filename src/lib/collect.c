@@ -136,6 +136,49 @@ static const char *join_path(collect_ctx *c, const char *base, const char *name)
 	return arena_printf(c->a, "%s\\%s", base, name);
 }
 
+void collect_class_code(dmar_arena *a, const hive_value *hardware_ids,
+                        const hive_value *compatible_ids, char out[7])
+{
+	const char **hw = NULL, **compat = NULL;
+	int n_hw = collect_list(a, hardware_ids, &hw);
+	int n_compat = collect_list(a, compatible_ids, &compat);
+	size_t n = (size_t)(n_hw > 0 ? n_hw : 0) + (size_t)(n_compat > 0 ? n_compat : 0);
+	const char **all = arena_calloc(a, n + 1, sizeof(*all));
+	out[0] = '\0';
+	if (all == NULL)
+		return;
+	size_t k = 0;
+	for (int i = 0; i < n_hw; i++)
+		all[k++] = hw[i];
+	for (int i = 0; i < n_compat; i++)
+		all[k++] = compat[i];
+	pciid_class_code(all, k, out);
+}
+
+void collect_problem(collect_sink *sink, const char *path, hkey *k)
+{
+	arena_strlist_addf(sink->arena, sink->problems, "%s: %s", path,
+	                   hive_last_error(hkey_hive(k)));
+}
+
+hkey *collect_subkey(collect_sink *sink, visited *cells, hkey *k, int i,
+                     const char *path)
+{
+	hkey *sub = NULL;
+	uint64_t off;
+	if (hkey_subkey_at(k, i, &sub) < 0) {
+		collect_problem(sink, arena_printf(sink->arena, "%s (subkey %d)", path, i), k);
+		return NULL;
+	}
+	int fresh = cells == NULL ? collect_first_visit(sink, sub, path)
+	            : hkey_offset(sub, &off) > 0 ? visited_add(cells, off) : 1;
+	if (fresh <= 0) {
+		hkey_free(sub);
+		return NULL;
+	}
+	return sub;
+}
+
 int collect_first_visit(collect_sink *sink, hkey *k, const char *parent_path)
 {
 	uint64_t off;
@@ -305,19 +348,7 @@ static int stack_add(collect_ctx *c, arena_vec *stack, dmar_role role,
 
 static void collect_ids(collect_ctx *c, dmar_device *d, hive_value *raw)
 {
-	const char **hw = NULL, **compat = NULL;
-	int n_hw = collect_list(c->a, &raw[DV_HWID], &hw);
-	int n_compat = collect_list(c->a, &raw[DV_COMPAT], &compat);
-	size_t n = (size_t)(n_hw > 0 ? n_hw : 0) + (size_t)(n_compat > 0 ? n_compat : 0);
-	const char **all = arena_calloc(c->a, n + 1, sizeof(*all));
-	if (all == NULL)
-		return;
-	size_t k = 0;
-	for (int i = 0; i < n_hw; i++)
-		all[k++] = hw[i];
-	for (int i = 0; i < n_compat; i++)
-		all[k++] = compat[i];
-	pciid_class_code(all, k, d->class_code);
+	collect_class_code(c->a, &raw[DV_HWID], &raw[DV_COMPAT], d->class_code);
 }
 
 static void collect_dma_management(collect_ctx *c, hkey *inst, dmar_device *d)

@@ -31,6 +31,21 @@ typedef struct collect_sink {
  * damaged or hostile hive: a warning names it), -1 out of memory. */
 int collect_first_visit(collect_sink *sink, hkey *k, const char *parent_path);
 
+/* Record that 'path' (a key read through k) could not be read, with
+ * libregf's reason. */
+void collect_problem(collect_sink *sink, const char *path, hkey *k);
+
+/* The i-th subkey of k (named 'path'), or NULL when it cannot be read
+ * (reported) or its cell was entered before: in 'cells' when given (a walk
+ * of its own, silently), else in the sink's (with a warning). */
+hkey *collect_subkey(collect_sink *sink, visited *cells, hkey *k, int i,
+                     const char *path);
+
+/* The class code the HardwareID and CompatibleIDs values spell, into
+ * out[7] ("" when none does). */
+void collect_class_code(dmar_arena *a, const hive_value *hardware_ids,
+                        const hive_value *compatible_ids, char out[7]);
+
 /* Fill 'out' from the control set key 'cs' named out->name.  Returns 0, or
  * -1 when memory ran out (read problems are reported through the sink and
  * the collection goes on with the rest). */

@@ -35,24 +35,13 @@ typedef struct history_ctx {
 
 static void problem(history_ctx *c, const char *path, hkey *k)
 {
-	arena_strlist_addf(c->a, c->sink->problems, "%s: %s", path,
-	                   hive_last_error(hkey_hive(k)));
+	collect_problem(c->sink, path, k);
 }
 
 /* A subkey not entered before in this walk, or NULL. */
 static hkey *subkey(history_ctx *c, hkey *k, int i, const char *path)
 {
-	hkey *sub = NULL;
-	uint64_t off;
-	if (hkey_subkey_at(k, i, &sub) < 0) {
-		problem(c, arena_printf(c->a, "%s (subkey %d)", path, i), k);
-		return NULL;
-	}
-	if (hkey_offset(sub, &off) > 0 && visited_add(&c->cells, off) == 0) {
-		hkey_free(sub);
-		return NULL;
-	}
-	return sub;
+	return collect_subkey(c->sink, &c->cells, k, i, path);
 }
 
 static void record(history_ctx *c, hkey *inst, const char *cs_name,
@@ -98,21 +87,9 @@ static void instance_class(history_ctx *c, hkey *inst, char out[7])
 {
 	static const char *const names[] = { "HardwareID", "CompatibleIDs" };
 	hive_value raw[2];
-	const char **a = NULL, **b = NULL;
 	out[0] = '\0';
-	if (hkey_get_values(inst, c->a, names, raw, 2) != 0)
-		return;
-	int na = collect_list(c->a, &raw[0], &a), nb = collect_list(c->a, &raw[1], &b);
-	size_t n = (size_t)(na > 0 ? na : 0) + (size_t)(nb > 0 ? nb : 0);
-	const char **all = arena_calloc(c->a, n + 1, sizeof(*all));
-	if (all == NULL)
-		return;
-	size_t k = 0;
-	for (int i = 0; i < na; i++)
-		all[k++] = a[i];
-	for (int i = 0; i < nb; i++)
-		all[k++] = b[i];
-	pciid_class_code(all, k, out);
+	if (hkey_get_values(inst, c->a, names, raw, 2) == 0)
+		collect_class_code(c->a, &raw[0], &raw[1], out);
 }
 
 static void scan_hardware_key(history_ctx *c, hkey *hwkey, const char *cs_name,

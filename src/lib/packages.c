@@ -31,23 +31,13 @@ typedef struct index_ctx {
 
 static void problem(index_ctx *c, const char *path, hkey *k)
 {
-	arena_strlist_addf(c->a, c->sink->problems, "%s: %s", path,
-	                   hive_last_error(hkey_hive(k)));
+	collect_problem(c->sink, path, k);
 }
 
 /* The i-th subkey of k, when it can be read and was not entered before. */
 static hkey *next_subkey(index_ctx *c, hkey *k, int i, const char *path)
 {
-	hkey *sub = NULL;
-	if (hkey_subkey_at(k, i, &sub) < 0) {
-		problem(c, arena_printf(c->a, "%s (subkey %d)", path, i), k);
-		return NULL;
-	}
-	if (collect_first_visit(c->sink, sub, path) <= 0) {
-		hkey_free(sub);
-		return NULL;
-	}
-	return sub;
+	return collect_subkey(c->sink, NULL, k, i, path);
 }
 
 static int subkey_count(index_ctx *c, hkey *k, const char *path)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <dmarscan.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,9 +192,5 @@ int main(void)
 	tcase_add_test(tc, test_bad_file_adds_nothing);
 	tcase_add_loop_test(tc, test_builtin_attack_table, 0, N(ATTACKS));
 	suite_add_tcase(s, tc);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

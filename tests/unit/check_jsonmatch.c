@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <check.h>
+#include "unit.h"
 #include <jansson.h>
 
 #include "jsonmatch.h"
@@ -383,11 +384,5 @@ static Suite *jsonmatch_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(jsonmatch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(jsonmatch_suite());
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <dmarscan.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,9 +352,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(policy_suite());
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(policy_suite());
 }

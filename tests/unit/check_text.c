@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <dmarscan.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,9 +251,5 @@ static Suite *text_suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(text_suite());
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(text_suite());
 }

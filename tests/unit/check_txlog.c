@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <check.h>
+#include "unit.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,9 +85,5 @@ int main(void)
 	tcase_add_test(t, test_marvin32_lengths);
 	tcase_add_test(t, test_base_block_checksum);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }
