@@ -504,6 +504,10 @@ enum {
 	DMAR_RIGHT_DELETE = 0x10
 };
 
+/* The name of one DMAR_RIGHT_* bit ("set_value", "create_subkey",
+ * "write_dac", "write_owner", "delete"), NULL for any other value. */
+DMAR_EXTERN const char *dmar_right_name(uint32_t right);
+
 typedef struct dmar_key_acl {
 	const char *path;              /* the key whose descriptor this is */
 	const char *guards;            /* the value it protects: "...\Parameters\

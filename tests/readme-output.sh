@@ -9,11 +9,13 @@ work="$abs_top_builddir/tests/work/readme"
 mkdir -p "$work"
 failed=0
 
-# block MARKER: the first ``` block after the line containing MARKER
+# block MARKER: the first ``` block after the line containing MARKER (an
+# indented block loses its fence's indentation)
 block() {
 	awk -v m="$1" 'index($0, m) { found = 1; next }
-		found && /^```/ { if (inside) exit; inside = 1; next }
-		inside { print }' "$readme"
+		found && /^ *```/ { if (inside) exit; inside = 1
+			indent = index($0, "`") - 1; next }
+		inside { print substr($0, indent + 1) }' "$readme"
 }
 
 # check NAME MARKER OUTPUT-FILE
@@ -59,6 +61,8 @@ if [ -f "$SHARED_HIVES_DIR/SYSTEM_B.xz" ] && [ -f "$SHARED_HIVES_DIR/SYSTEM_B.LO
 	done
 	(cd "$work" && "$DMARSCAN" --no-color SYSTEM_B) > "$work/logs.out"
 	check logs 'device that only the logs hold' "$work/logs.out"
+	(cd "$work" && "$DMARSCAN" --no-color --acls SYSTEM_B) > "$work/acls.out"
+	check acls 'LOCAL SERVICE may rewrite' "$work/acls.out"
 else
 	echo "SKIP logs: SYSTEM_B and its logs not available"
 fi

@@ -65,6 +65,8 @@ static const char HELP[] =
 "      --no-color           no colour in text output (also: NO_COLOR=1)\n"
 "  -v, --verbose            text: list every finding, do not collapse repeats\n"
 "  -t, --tree               text: show the device tree with policy and exposure\n"
+"      --acls               text: show the owner of every key that guards a\n"
+"                           policy value and who can change it\n"
 "      --list-rules         print the rule catalogue and exit\n"
 "  -h, --help               print this help and exit\n"
 "  -V, --version            print versions and exit\n"
@@ -99,7 +101,8 @@ static const char HELP[] =
 enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
-	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE
+	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE,
+	OPT_ACLS
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -115,6 +118,7 @@ static const struct option LONG_OPTIONS[] = {
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "tree", no_argument, NULL, 't' },
+	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
 	{ "software", required_argument, NULL, OPT_SOFTWARE },
@@ -287,6 +291,9 @@ static int apply_option(int c, const char *arg, cli_options *o)
 		if (arg[0] == '\0')
 			return usage_error("%s", "--software: empty path");
 		o->software = arg;
+		break;
+	case OPT_ACLS:
+		o->acls = 1;
 		break;
 	case OPT_NO_SOFTWARE:
 		o->no_software = 1;

@@ -18,6 +18,7 @@ typedef struct cli_options {
 	int color;                   /* -1 auto, 0 never, 1 always */
 	int verbose;                 /* text: every finding, no collapsing */
 	int tree;                    /* text: the device tree */
+	int acls;                    /* text: the security of the policy keys */
 	dmar_open_options open;      /* --no-logs */
 	const char *software;        /* --software FILE */
 	int no_software;             /* --no-software: no SOFTWARE beside */

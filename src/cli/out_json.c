@@ -377,17 +377,10 @@ static json_t *jfindings(const output *o, const dmar_control_set *set)
 
 static json_t *jrights(uint32_t rights)
 {
-	static const struct { uint32_t bit; const char *name; } NAMES[] = {
-		{ DMAR_RIGHT_SET_VALUE, "set_value" },
-		{ DMAR_RIGHT_CREATE_SUBKEY, "create_subkey" },
-		{ DMAR_RIGHT_WRITE_DAC, "write_dac" },
-		{ DMAR_RIGHT_WRITE_OWNER, "write_owner" },
-		{ DMAR_RIGHT_DELETE, "delete" },
-	};
 	json_t *a = json_array();
-	for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++)
-		if (rights & NAMES[i].bit)
-			json_array_append_new(a, json_string(NAMES[i].name));
+	for (uint32_t bit = 1; bit != 0; bit <<= 1)
+		if ((rights & bit) && dmar_right_name(bit) != NULL)
+			json_array_append_new(a, json_string(dmar_right_name(bit)));
 	return a;
 }
 

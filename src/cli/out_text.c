@@ -250,6 +250,77 @@ static void print_forensics(output *o, const dmar_report *r,
 	        "every control set\n", r->n_attack, r->n_attack == 1 ? "y" : "ies");
 }
 
+/* Rights as names ("all" for every one). */
+static void put_rights(output *o, uint32_t rights)
+{
+	const uint32_t every = DMAR_RIGHT_SET_VALUE | DMAR_RIGHT_CREATE_SUBKEY |
+	                       DMAR_RIGHT_WRITE_DAC | DMAR_RIGHT_WRITE_OWNER |
+	                       DMAR_RIGHT_DELETE;
+	if ((rights & every) == every) {
+		fputs("all", o->out);
+		return;
+	}
+	const char *sep = "";
+	for (uint32_t bit = 1; bit != 0; bit <<= 1)
+		if ((rights & bit) && dmar_right_name(bit) != NULL) {
+			fprintf(o->out, "%s%s", sep, dmar_right_name(bit));
+			sep = ",";
+		}
+}
+
+static void put_principal(output *o, const char *name, const char *sid)
+{
+	put_safe(o, name ? name : sid ? sid : "?");
+	if (name != NULL && sid != NULL) {
+		fputs(" (", o->out);
+		put_safe(o, sid);
+		fputc(')', o->out);
+	}
+}
+
+/* --acls: the owner and writers of every key guarding a policy value. */
+static void print_acls(output *o, const dmar_control_set *s)
+{
+	fprintf(o->out, "\n  %sKEY SECURITY%s  (keys guarding policy values; "
+	        "W = writable by a non-administrator)\n", sgr(o, TC_BOLD),
+	        sgr(o, TC_RESET));
+	if (s->n_acls == 0)
+		fprintf(o->out, "  (no key holds a policy value)\n");
+	for (size_t i = 0; i < s->n_acls; i++) {
+		const dmar_key_acl *k = &s->acls[i];
+		fprintf(o->out, "  %s%s%s ", k->weak ? sgr(o, TC_RED) : "",
+		        k->weak ? "W" : " ", k->weak ? sgr(o, TC_RESET) : "");
+		put_safe(o, k->path);
+		fputc('\n', o->out);
+		fprintf(o->out, "      %-8s ", k->holds_value ? "holds" : "parent of");
+		put_safe(o, k->guards);
+		fputc('\n', o->out);
+		if (k->problem != NULL) {
+			fprintf(o->out, "      %-8s ", "problem");
+			put_safe(o, k->problem);
+			fputc('\n', o->out);
+			continue;
+		}
+		fprintf(o->out, "      %-8s ", "owner");
+		put_principal(o, k->owner_name, k->owner_sid);
+		fputc('\n', o->out);
+		if (k->no_dacl)
+			fprintf(o->out, "      %-8s no DACL: everyone has full access\n",
+			        "writers");
+		for (size_t w = 0; w < k->n_writers; w++) {
+			const dmar_principal *p = &k->writers[w];
+			fprintf(o->out, "      %-8s ", w == 0 ? "writers" : "");
+			put_principal(o, p->name, p->sid);
+			fputs("  ", o->out);
+			put_rights(o, p->rights);
+			if (!p->administrative)
+				fputs(p->service ? "  (service identity)" : "  (not administrative)",
+				      o->out);
+			fputc('\n', o->out);
+		}
+	}
+}
+
 static void print_summary(output *o, const dmar_report *r,
                           const dmar_control_set *s)
 {
@@ -699,6 +770,8 @@ static void text_hive(output *o, const dmar_report *r)
 		print_devices(o, &r->sets[i]);
 		if (o->opts->tree)
 			print_tree(o, &r->sets[i]);
+		if (o->opts->acls)
+			print_acls(o, &r->sets[i]);
 		print_findings(o, &r->sets[i]);
 	}
 	print_notes(o, r);

@@ -23,6 +23,18 @@ const char *dmar_severity_name(dmar_severity s)
 	return (unsigned)s < 4 ? SEVERITY_NAMES[s] : "unknown";
 }
 
+const char *dmar_right_name(uint32_t right)
+{
+	switch (right) {
+	case DMAR_RIGHT_SET_VALUE: return "set_value";
+	case DMAR_RIGHT_CREATE_SUBKEY: return "create_subkey";
+	case DMAR_RIGHT_WRITE_DAC: return "write_dac";
+	case DMAR_RIGHT_WRITE_OWNER: return "write_owner";
+	case DMAR_RIGHT_DELETE: return "delete";
+	default: return NULL;
+	}
+}
+
 int dmar_severity_parse(const char *name, dmar_severity *out)
 {
 	for (unsigned i = 0; name != NULL && i < 4; i++) {
