@@ -240,8 +240,8 @@ static void print_forensics(output *o, const dmar_report *r,
 		        "that declares their values (DriverDatabase)\n", traced,
 		        s->n_devices, s->n_devices == 1 ? "" : "s");
 	else
-		fprintf(o->out, "no DriverDatabase (Windows before 10): declarations "
-		        "not checked\n");
+		fprintf(o->out, "no DriverDatabase in the hive (Windows 10 and later "
+		        "keep one): declarations not checked\n");
 	summary_line(o, "acls");
 	fprintf(o->out, "%zu key%s guarding policy values checked, %zu writable by "
 	        "non-administrators\n", s->n_acls, s->n_acls == 1 ? "" : "s", weak);
