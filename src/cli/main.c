@@ -373,6 +373,7 @@ static int run(cli_options *opts, FILE *f)
 	output out = {
 		.ops = opts->format == FORMAT_JSON ? &output_json_ops
 		     : opts->format == FORMAT_TIMELINE ? &output_timeline_ops
+		     : opts->format == FORMAT_CSV ? &output_csv_ops
 		     : &output_text_ops,
 		.out = f,
 		.opts = opts,

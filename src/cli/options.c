@@ -48,9 +48,11 @@ static const char HELP[] =
 "                           file as it is (HIVE-DIRTY when it is dirty)\n"
 "\n"
 "What to write:\n"
-"  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\") or\n"
-"                           timeline (one JSON line per dated event, for\n"
-"                           Timesketch: key writes, device installs, arrivals)\n"
+"  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), csv\n"
+"                           (one row per device, RFC 4180, safe to open in a\n"
+"                           spreadsheet) or timeline (one JSON line per dated\n"
+"                           event, for Timesketch: key writes, device\n"
+"                           installs, arrivals)\n"
 "  -o, --output FILE        write the report to FILE instead of standard output\n"
 "                           (never an input or a transaction log of one)\n"
 "      --min-severity SEV   show findings of at least SEV: info (default), low,\n"
@@ -257,8 +259,10 @@ static int apply_option(int c, const char *arg, cli_options *o)
 			o->format = FORMAT_JSON;
 		else if (strcmp(arg, "timeline") == 0)
 			o->format = FORMAT_TIMELINE;
+		else if (strcmp(arg, "csv") == 0)
+			o->format = FORMAT_CSV;
 		else
-			return usage_error("--format: '%s' is not text, json or timeline", arg);
+			return usage_error("--format: '%s' is not text, json, csv or timeline", arg);
 		break;
 	case 'o':
 		o->output = arg;

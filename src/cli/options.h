@@ -7,7 +7,9 @@
 #include <dmarscan.h>
 #include <stdio.h>
 
-typedef enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_TIMELINE } out_format;
+typedef enum out_format {
+	FORMAT_TEXT, FORMAT_JSON, FORMAT_TIMELINE, FORMAT_CSV
+} out_format;
 
 typedef struct cli_options {
 	dmar_options scan;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonsafe.h"
 #include "output.h"
 #include "text.h"
 
@@ -23,16 +24,7 @@ typedef struct json_state {
  * may not be, so everything is checked and repaired on the way in. */
 static json_t *jstr(const char *s)
 {
-	if (s == NULL)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j != NULL)
-		return j;
-	dmar_arena *a = arena_new();
-	char *fixed = a ? text_sanitize_utf8(a, s, strlen(s)) : NULL;
-	j = fixed ? json_string(fixed) : json_string("");
-	arena_free(a);
-	return j;
+	return jsonsafe_string(s);
 }
 
 static json_t *jstr_or_null(const char *s)
@@ -362,7 +354,7 @@ static void write_element(output *o, json_t *elem)
 {
 	json_state *st = o->state;
 	fputs(st->count++ ? ",\n" : "\n", o->out);
-	json_dumpf(elem, o->out, JSON_INDENT(2));
+	jsonsafe_dump(elem, o->out, JSON_INDENT(2));
 	json_decref(elem);
 }
 

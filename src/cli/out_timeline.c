@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonsafe.h"
 #include "output.h"
 
 #define FILETIME_1970 116444736000000000ull   /* 100 ns ticks 1601 -> 1970 */
@@ -191,7 +192,7 @@ static json_t *rules_for(const dmar_report *r, const event *e)
 
 static json_t *opt(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return jsonsafe_string(s);
 }
 
 static void timeline_hive(output *o, const dmar_report *r)
@@ -215,10 +216,8 @@ static void timeline_hive(output *o, const dmar_report *r)
 			"control_set", opt(e->control_set), "key", opt(e->key),
 			"instance_id", opt(e->instance_id), "driver", opt(e->driver),
 			"rules", rules_for(r, e), "data_type", "dmarscan:event");
-		char *text = line ? json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-		if (text != NULL)
-			fprintf(o->out, "%s\n", text);
-		free(text);
+		if (line != NULL && jsonsafe_dump(line, o->out, JSON_COMPACT) == 0)
+			fputc('\n', o->out);
 		json_decref(line);
 	}
 	for (size_t i = 0; i < t.n; i++)

@@ -34,5 +34,6 @@ struct output {
 extern const output_ops output_text_ops;
 extern const output_ops output_json_ops;
 extern const output_ops output_timeline_ops;
+extern const output_ops output_csv_ops;
 
 #endif /* DMAR_OUTPUT_H */

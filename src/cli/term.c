@@ -36,12 +36,14 @@ const char *term_sgr(int color_on, term_color c)
 	return (color_on && c < TC_COUNT) ? SGR[c] : "";
 }
 
-/* Characters that must not reach a terminal as they are. */
-static int needs_escape(uint32_t cp)
+/* Characters that must not reach a terminal as they are: controls, the
+ * bidirectional marks, overrides and isolates, the line and paragraph
+ * separators, the byte order mark. */
+int term_unsafe_char(uint32_t cp)
 {
 	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-	       (cp >= 0x200E && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061C;
+	       (cp >= 0x200E && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061C || cp == 0xFEFF;
 }
 
 char *term_safe(const char *s)
@@ -60,7 +62,7 @@ char *term_safe(const char *s)
 		if (n == 0) {
 			o += (size_t)sprintf(out + o, "\\x%02X", (unsigned char)s[i]);
 			i++;
-		} else if (needs_escape(cp)) {
+		} else if (term_unsafe_char(cp)) {
 			o += (size_t)sprintf(out + o, cp < 0x100 ? "\\x%02X" : "\\u{%04X}",
 			                     (unsigned)cp);
 			i += n;

@@ -10,6 +10,7 @@
 #define DMAR_TERM_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum term_color {
@@ -23,6 +24,11 @@ int term_want_color(FILE *out, int mode);
 
 /* The escape sequence for a colour, or "" when colour is off. */
 const char *term_sgr(int color_on, term_color c);
+
+/* Whether a code point must not reach a terminal as it is: C0 and C1
+ * controls, DEL, bidirectional marks, overrides and isolates, the line and
+ * paragraph separators, the byte order mark. */
+int term_unsafe_char(uint32_t cp);
 
 /* Escaped copy (caller frees): C0/C1 controls, DEL, bidi controls and
  * invalid UTF-8 become \xNN or \u{NNNN}; backslash is kept as is. */

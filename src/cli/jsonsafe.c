@@ -1,0 +1,119 @@
+/*
+ * jsonsafe.c - see jsonsafe.h.
+ *
+ * jansson escapes only what JSON requires (C0 controls, quote, backslash).
+ * Its output is ASCII outside strings, so any byte of DEL or of a multi-byte
+ * UTF-8 sequence is inside a string, where \uXXXX means the same character:
+ * the writer below rewrites those that must not appear raw.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "jsonsafe.h"
+#include "term.h"
+#include "text.h"
+
+json_t *jsonsafe_string(const char *s)
+{
+	if (s == NULL)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j != NULL)
+		return j;
+	dmar_arena *a = arena_new();
+	char *fixed = a ? text_sanitize_utf8(a, s, strlen(s)) : NULL;
+	j = fixed ? json_string(fixed) : NULL;
+	arena_free(a);
+	return j ? j : json_string("\xEF\xBF\xBD");
+}
+
+/* Code points written as \uXXXX even though JSON allows them raw: those
+ * a terminal must not get raw (jansson escapes C0 itself). */
+static int must_escape(uint32_t cp)
+{
+	return cp >= 0x7F && term_unsafe_char(cp);
+}
+
+typedef struct sink {
+	FILE *out;
+	unsigned char carry[4];    /* an incomplete sequence from the last call */
+	size_t n_carry;
+	int failed;
+} sink;
+
+/* Length of the UTF-8 sequence a lead byte starts (1 for anything else:
+ * jansson only writes valid UTF-8, a stray byte is passed on as is). */
+static size_t seq_len(unsigned char b)
+{
+	return b >= 0xF0 && b <= 0xF4 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 1;
+}
+
+static uint32_t decode(const unsigned char *p, size_t n)
+{
+	if (n == 1)
+		return p[0];
+	uint32_t cp = p[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++)
+		cp = (cp << 6) | (p[i] & 0x3F);
+	return cp;
+}
+
+static void put_seq(sink *s, const unsigned char *p, size_t n)
+{
+	uint32_t cp = decode(p, n);
+	if (must_escape(cp)) {
+		if (fprintf(s->out, "\\u%04X", (unsigned)cp) < 0)
+			s->failed = 1;
+	} else if (fwrite(p, 1, n, s->out) != n) {
+		s->failed = 1;
+	}
+}
+
+static int write_cb(const char *buf, size_t size, void *data)
+{
+	sink *s = data;
+	const unsigned char *p = (const unsigned char *)buf;
+	size_t i = 0;
+	while (s->n_carry > 0 && i < size) {
+		s->carry[s->n_carry++] = p[i++];
+		if (s->n_carry == seq_len(s->carry[0])) {
+			put_seq(s, s->carry, s->n_carry);
+			s->n_carry = 0;
+		}
+	}
+	size_t plain = i;
+	while (i < size) {
+		if (p[i] < 0x7F) {
+			i++;
+			continue;
+		}
+		if (i > plain && fwrite(p + plain, 1, i - plain, s->out) != i - plain)
+			s->failed = 1;
+		size_t n = seq_len(p[i]);
+		if (i + n > size) {   /* cut between two calls */
+			memcpy(s->carry, p + i, size - i);
+			s->n_carry = size - i;
+			return s->failed ? -1 : 0;
+		}
+		put_seq(s, p + i, n);
+		i += n;
+		plain = i;
+	}
+	if (i > plain && fwrite(p + plain, 1, i - plain, s->out) != i - plain)
+		s->failed = 1;
+	return s->failed ? -1 : 0;
+}
+
+int jsonsafe_dump(const json_t *j, FILE *out, size_t flags)
+{
+	sink s = { out, { 0 }, 0, 0 };
+	if (json_dump_callback(j, write_cb, &s, flags) != 0)
+		return -1;
+	if (s.n_carry > 0 && fwrite(s.carry, 1, s.n_carry, out) != s.n_carry)
+		return -1;
+	return s.failed ? -1 : 0;
+}
