@@ -27,7 +27,8 @@ char *arena_strdup(dmar_arena *a, const char *s);
 char *arena_strndup(dmar_arena *a, const char *s, size_t n);
 char *arena_printf(dmar_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-char *arena_vprintf(dmar_arena *a, const char *fmt, va_list ap);
+char *arena_vprintf(dmar_arena *a, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /*
  * A growable array of fixed-size items inside the arena.  Growing copies to a

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "hive.h"
+#include "memio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -294,14 +295,10 @@ static void hash_buffer(dmar_hive *h)
 
 static int open_regf(dmar_hive *h, dmar_error **err)
 {
-	libbfio_error_t *be = NULL;
 	libregf_error_t *re = NULL;
-	if (libbfio_memory_range_initialize(&h->bfio, &be) != 1 ||
-	    libbfio_memory_range_set(h->bfio, h->data, h->size, &be) != 1) {
-		libbfio_error_free(&be);
+	if (memio_open(&h->bfio, h->data, h->size) != 0)
 		return dmar_error_set(err, DMAR_ENOMEM,
 		                      "cannot set up a memory range for libregf");
-	}
 	if (libregf_file_initialize(&h->regf, &re) != 1) {
 		libregf_error_free(&re);
 		return dmar_error_set(err, DMAR_ENOMEM, "cannot set up libregf");

@@ -91,6 +91,9 @@ static tnode *node_at(topo *t, size_t i)
 }
 
 static void vnote(topo *t, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vnote(topo *t, const char *fmt, va_list ap)
 {
 	arena_strlist_add(t->a, t->sink->warnings, arena_vprintf(t->a, fmt, ap));
 }

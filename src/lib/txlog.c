@@ -170,6 +170,10 @@ static void not_used(dmar_arena *a, log_file *l, const char *fmt, ...)
 
 static void vset_problem(dmar_arena *a, log_file *l, int damaged,
                          const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void vset_problem(dmar_arena *a, log_file *l, int damaged,
+                         const char *fmt, va_list ap)
 {
 	if (l->info->problem != NULL)
 		return;   /* the first reason counts */
