@@ -310,6 +310,9 @@ typedef struct dmar_options {
 	dmar_assume assume;     /* for devices of unknown exposure */
 	const dmar_tables *tables;  /* NULL: the built-in tables */
 	dmar_hive *software;    /* the matching SOFTWARE hive, or NULL */
+	uint32_t max_keys;      /* keys read from the hive at most; 0: the
+	                           built-in 4,000,000 (HIVE-LIMIT when reached) */
+	uint32_t max_values;    /* values read at most; 0: 16,000,000 */
 } dmar_options;
 
 DMAR_EXTERN void dmar_options_init(dmar_options *opts);
@@ -616,6 +619,9 @@ typedef struct dmar_report {
 	dmar_control_set *sets;
 	size_t n_warnings;
 	const char **warnings;         /* oddities that did not stop the scan */
+	size_t n_limits;
+	const char **limits;           /* bounds on the work reached (a hostile
+	                                  or huge hive): what was not read */
 	const char *error;             /* what could not be read; NULL if all was */
 	int not_system;                /* the error: no ControlSetNNN at all (a
 	                                  SOFTWARE, NTUSER.DAT... hive) */

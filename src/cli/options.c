@@ -5,9 +5,11 @@
 
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +48,9 @@ static const char HELP[] =
 "                           attack-hardware.ids; may be repeated)\n"
 "      --no-logs            do not replay transaction logs: analyse the primary\n"
 "                           file as it is (HIVE-DIRTY when it is dirty)\n"
+"      --max-keys N         read at most N keys of a hive (default 4000000:\n"
+"                           far above any real SYSTEM hive); past it the\n"
+"                           report is partial and says so (HIVE-LIMIT)\n"
 "\n"
 "What to write:\n"
 "  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), csv\n"
@@ -104,7 +109,7 @@ enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
 	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE,
-	OPT_ACLS
+	OPT_ACLS, OPT_MAX_KEYS
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -121,6 +126,7 @@ static const struct option LONG_OPTIONS[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "tree", no_argument, NULL, 't' },
 	{ "acls", no_argument, NULL, OPT_ACLS },
+	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
 	{ "software", required_argument, NULL, OPT_SOFTWARE },
@@ -162,6 +168,19 @@ static int parse_control_set(const char *arg, int *out)
 	if (end == arg || *end != '\0' || n < 1 || n > 999)
 		return -1;
 	*out = (int)n;
+	return 0;
+}
+
+/* A count from 1 to 4294967295. */
+static int parse_count(const char *arg, uint32_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
+	    n == 0 || n > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)n;
 	return 0;
 }
 
@@ -298,6 +317,11 @@ static int apply_option(int c, const char *arg, cli_options *o)
 		break;
 	case OPT_ACLS:
 		o->acls = 1;
+		break;
+	case OPT_MAX_KEYS:
+		if (parse_count(arg, &o->scan.max_keys) != 0)
+			return usage_error("--max-keys: '%s' is not a number from 1 to "
+			                   "4294967295", arg);
 		break;
 	case OPT_NO_SOFTWARE:
 		o->no_software = 1;

@@ -462,6 +462,7 @@ static json_t *jset(const output *o, const dmar_report *r,
 	json_object_set_new(e, "acls", jacls(set));
 	json_object_set_new(e, "findings", jfindings(o, set));
 	json_object_set_new(e, "warnings", jstrings(r->warnings, r->n_warnings));
+	json_object_set_new(e, "limits_reached", jstrings(r->limits, r->n_limits));
 	json_object_set_new(e, "error", jstr(r->error));
 	return e;
 }
@@ -495,6 +496,7 @@ static void json_failed(output *o, const char *path, const char *message)
 	json_object_set_new(e, "devices", json_array());
 	json_object_set_new(e, "findings", json_array());
 	json_object_set_new(e, "warnings", json_array());
+	json_object_set_new(e, "limits_reached", json_array());
 	json_object_set_new(e, "error", jstr(message));
 	write_element(o, e);
 }

@@ -730,8 +730,14 @@ static void print_notes(output *o, const dmar_report *r)
 		put_safe(o, r->error);
 		fputc('\n', o->out);
 	}
-	for (size_t i = 0; i < r->n_warnings; i++) {
+	for (size_t i = 0; i < r->n_limits; i++) {
 		fprintf(o->out, "%s", i ? "" : "\n");
+		fprintf(o->out, "  %slimit%s   ", sgr(o, TC_YELLOW), sgr(o, TC_RESET));
+		put_safe(o, r->limits[i]);
+		fputc('\n', o->out);
+	}
+	for (size_t i = 0; i < r->n_warnings; i++) {
+		fprintf(o->out, "%s", i || r->n_limits ? "" : "\n");
 		fprintf(o->out, "  %snote%s    ", sgr(o, TC_DIM), sgr(o, TC_RESET));
 		put_safe(o, r->warnings[i]);
 		fputc('\n', o->out);

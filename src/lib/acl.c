@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits.h"
 #include "text.h"
 
 /* Registry access rights. */
@@ -40,9 +41,6 @@
 #define ACE_ALLOWED_CALLBACK 0x09
 #define ACE_DENIED_CALLBACK 0x0A
 #define ACE_INHERIT_ONLY 0x08
-
-#define MAX_ACES 1024
-#define MAX_PRINCIPALS 64
 
 static const struct { const char *sid; const char *name; int admin; } WELL_KNOWN[] = {
 	{ "S-1-5-18", "NT AUTHORITY\\SYSTEM", 1 },
@@ -147,8 +145,10 @@ static dmar_principal *principal(decoded *d, const char *sid)
 	for (size_t i = 0; i < d->n; i++)
 		if (strcmp(d->principals[i].sid, sid) == 0)
 			return &d->principals[i];
-	if (d->n >= MAX_PRINCIPALS)
+	if (d->n >= MAX_PRINCIPALS) {
+		d->problem = "the DACL names more than 64 principals: not decided";
 		return NULL;
+	}
 	dmar_principal *p = &d->principals[d->n];
 	d->denied[d->n++] = 0;
 	int k = well_known(sid);
@@ -248,6 +248,9 @@ static void decode(acl_ctx *c, decoded *d)
 	int n = 0;
 	if (r == 1 && libfwnt_access_control_list_get_number_of_entries(dacl, &n, NULL) != 1)
 		n = 0;
+	if (n > MAX_ACES)
+		d->problem = "the DACL has more entries than a descriptor can hold: "
+		             "not decided";
 	for (int i = 0; i < n && i < MAX_ACES; i++) {
 		libfwnt_access_control_entry_t *ace = NULL;
 		if (libfwnt_access_control_list_get_entry_by_index(dacl, i, &ace, NULL) == 1)

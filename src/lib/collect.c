@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
 #include "pciid.h"
 #include "props.h"
 #include "report.h"
@@ -24,12 +25,6 @@
 
 #define DISPLAY_CLASS_GUID "{4d36e968-e325-11ce-bfc1-08002be10318}"
 #define VERIFIER_DMA_CHECKING 0x80u
-/* Walk budgets.  A real machine has a few hundred PCI instances in its
- * history and under two thousand services; a hostile hive must not make the
- * walk unbounded.  Reaching one stops that walk and is reported. */
-#define MAX_DEVICES 65536
-#define MAX_SERVICES 262144
-
 /* A driver a device's stack names, before the driver records exist. */
 typedef struct stack_name {
 	dmar_role role;
@@ -153,6 +148,14 @@ void collect_class_code(dmar_arena *a, const hive_value *hardware_ids,
 	for (int i = 0; i < n_compat; i++)
 		all[k++] = compat[i];
 	pciid_class_code(all, k, out);
+}
+
+void collect_limit(collect_sink *sink, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	arena_strlist_add(sink->arena, sink->limits, arena_vprintf(sink->arena, fmt, ap));
+	va_end(ap);
 }
 
 void collect_problem(collect_sink *sink, const char *path, hkey *k)
@@ -434,9 +437,9 @@ static int collect_device(collect_ctx *c, hkey *inst, void *arg)
 {
 	const char *hw = arg;
 	if (c->devices.count >= MAX_DEVICES) {
-		arena_strlist_addf(c->a, c->sink->problems, "%s\\Enum\\PCI: more "
-		                   "than %d device instances; the rest were not read",
-		                   c->cs_name, MAX_DEVICES);
+		collect_limit(c->sink, "%s\\Enum\\PCI: more than %d device "
+		              "instances; the rest were not read", c->cs_name,
+		              MAX_DEVICES);
 		return WALK_STOP;
 	}
 	dmar_device *d = arena_vec_push(c->a, &c->devices);
@@ -603,9 +606,8 @@ static int consider_service(collect_ctx *c, hkey *svc, void *arg)
 {
 	wanted_names *w = arg;
 	if (++c->services_seen > MAX_SERVICES) {
-		arena_strlist_addf(c->a, c->sink->problems, "%s\\Services: more than "
-		                   "%d services; the rest were not read", c->cs_name,
-		                   MAX_SERVICES);
+		collect_limit(c->sink, "%s\\Services: more than %d services; the "
+		              "rest were not read", c->cs_name, MAX_SERVICES);
 		return WALK_STOP;
 	}
 	const char *name = hkey_name(svc);
@@ -713,8 +715,6 @@ static int collect_drivers(collect_ctx *c)
 }
 
 /* ---- Entry point ---------------------------------------------------------------- */
-
-#define MAX_ALLOWED_BUSES 1024
 
 /* Control\DmaSecurity\AllowedBuses: every value (name = description,
  * data = the bus's hardware id). */

@@ -15,13 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits.h"
 #include "pciid.h"
 #include "props.h"
 #include "strmap.h"
 #include "text.h"
 #include "visited.h"
-
-#define MAX_INSTANCES 262144   /* instance keys examined in all sets */
 
 typedef struct history_ctx {
 	collect_sink *sink;
@@ -159,10 +158,9 @@ int history_scan(hkey *root, collect_sink *sink, const int *present, int max,
 		if (present[n])
 			scan_control_set(&c, root, n);
 	if (c.examined >= MAX_INSTANCES)
-		arena_strlist_addf(c.a, sink->warnings, "Enum\\PCI history: more than "
-		                   "%d instances in all control sets; the rest were not "
-		                   "matched against the attack-hardware table",
-		                   MAX_INSTANCES);
+		collect_limit(sink, "Enum\\PCI history: more than %d instances in "
+		              "all control sets; the rest were not matched against "
+		              "the attack-hardware table", MAX_INSTANCES);
 	report->attack = c.matches.items;
 	report->n_attack = c.matches.count;
 	visited_free(&c.cells);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "hive.h"
+#include "limits.h"
 #include "memio.h"
 
 #include <errno.h>
@@ -30,8 +31,6 @@
 #include "txlog.h"
 
 #define BASE_BLOCK_SIZE 4096u
-/* A hive's bins are addressed with 32-bit offsets. */
-#define HIVE_MAX_FILE_SIZE ((uint64_t)UINT32_MAX + BASE_BLOCK_SIZE)
 /* Buffers from this size on come from mmap(MAP_POPULATE): one system call
  * faults all pages in, instead of one fault per page while reading. */
 #define POPULATE_THRESHOLD (1024u * 1024u)
@@ -52,6 +51,10 @@ struct dmar_hive {
 	libbfio_handle_t *bfio;
 	libregf_file_t *regf;
 	char last_error[512];
+	uint32_t keys_read;        /* since hive_budget_reset */
+	uint32_t values_read;
+	uint32_t max_keys, max_values;
+	unsigned limits;           /* HIVE_LIMIT_* reached */
 };
 
 struct hkey {
@@ -472,6 +475,7 @@ static dmar_hive *hive_new(const char *path)
 	}
 	h->info.path = h->path;
 	h->info.embedded_name = "";
+	hive_budget_reset(h, 0, 0);
 	h->arena = arena_new();
 	if (h->arena == NULL) {
 		free(h->path);
@@ -615,8 +619,43 @@ int dmar_hive_save(const dmar_hive *h, const char *path, dmar_error **err)
 
 /* ---- Keys ---------------------------------------------------------------------- */
 
+void hive_budget_reset(dmar_hive *h, uint32_t max_keys, uint32_t max_values)
+{
+	h->keys_read = 0;
+	h->values_read = 0;
+	h->max_keys = max_keys ? max_keys : HIVE_MAX_KEYS_READ;
+	h->max_values = max_values ? max_values : HIVE_MAX_VALUES_READ;
+	h->limits = 0;
+}
+
+unsigned hive_limits_reached(const dmar_hive *h)
+{
+	return h->limits;
+}
+
+/* Count one more value read; -1 once the budget is spent. */
+static int value_budget(dmar_hive *h)
+{
+	if (h->values_read < h->max_values) {
+		h->values_read++;
+		return 0;
+	}
+	h->limits |= HIVE_LIMIT_VALUES;
+	snprintf(h->last_error, sizeof(h->last_error), HIVE_LIMIT_ERROR "more than "
+	         "%u values read from this hive", h->max_values);
+	return -1;
+}
+
 static hkey *hkey_wrap(dmar_hive *h, libregf_key_t *key)
 {
+	if (h->keys_read >= h->max_keys) {
+		h->limits |= HIVE_LIMIT_KEYS;
+		libregf_key_free(&key, NULL);
+		snprintf(h->last_error, sizeof(h->last_error), HIVE_LIMIT_ERROR "more "
+		         "than %u keys read from this hive", h->max_keys);
+		return NULL;
+	}
+	h->keys_read++;
 	hkey *k = calloc(1, sizeof(*k));
 	if (k == NULL) {
 		libregf_key_free(&key, NULL);
@@ -704,9 +743,7 @@ int hkey_subkey_at(hkey *k, int index, hkey **out)
 }
 
 /* Key and value names are at most 16383 UTF-16 units in a valid hive;
- * longer ones are cut (they are only compared and shown). */
-#define NAME_UNITS_MAX 16384
-
+ * longer ones are cut (they are only compared and shown): NAME_UNITS_MAX. */
 /* Decode a name from libregf's UTF-16 (host order) into valid UTF-8 in
  * 'out' (NAME_UNITS_MAX * 3 + 1 bytes). */
 static void name_to_utf8(const uint16_t *units, size_t n, char *out)
@@ -859,6 +896,8 @@ int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
 	}
 	for (int i = 0; i < count; i++) {
 		libregf_value_t *v = NULL;
+		if (value_budget(k->hive) != 0)
+			return -1;
 		if (libregf_key_get_value(k->key, i, &v, &e) != 1) {
 			hive_note_error(k->hive, &e, "cannot read a value");
 			rc = -1;
@@ -896,6 +935,8 @@ int hkey_value_at(hkey *k, int index, dmar_arena *a, const char **name,
 	libregf_value_t *v = NULL;
 	memset(out, 0, sizeof(*out));
 	*name = NULL;
+	if (value_budget(k->hive) != 0)
+		return -1;
 	if (libregf_key_get_value(k->key, index, &v, &e) != 1) {
 		hive_note_error(k->hive, &e, "cannot read a value");
 		return -1;
@@ -922,7 +963,7 @@ int hkey_security_descriptor(hkey *k, dmar_arena *a, const uint8_t **data,
 			hive_note_error(k->hive, &e, "cannot read the security descriptor");
 		return r < 0 ? -1 : 0;
 	}
-	if (n == 0 || n > 65536)
+	if (n == 0 || n > MAX_SD_SIZE)
 		return n == 0 ? 0 : -1;
 	uint8_t *buf = arena_alloc(a, n);
 	if (buf == NULL)

@@ -15,10 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
 #include "arena.h"
 
-/* Values bigger than this are reported with their size but not loaded. */
-#define HIVE_VALUE_MAX_LOAD (1024u * 1024u)
+/* Values bigger than HIVE_VALUE_MAX_LOAD (limits.h) are reported with their
+ * size but not loaded. */
 
 typedef struct hkey hkey;
 
@@ -36,6 +37,14 @@ int hive_value_dword(const hive_value *v, uint32_t *out);
 
 /* The message of the last failed operation on this hive ("" if none). */
 const char *hive_last_error(const dmar_hive *h);
+
+/* The hive-wide budgets of limits.h: keys and values read.  A read past
+ * one fails (-1, hive_last_error() says which limit); the scan resets them
+ * when it starts and reports those reached. */
+enum { HIVE_LIMIT_KEYS = 1, HIVE_LIMIT_VALUES = 2 };
+#define HIVE_LIMIT_ERROR "limit reached: "   /* starts hive_last_error() */
+void hive_budget_reset(dmar_hive *h, uint32_t max_keys, uint32_t max_values);
+unsigned hive_limits_reached(const dmar_hive *h);
 
 /* The root key.  Returns 1, or -1 on error. */
 int hive_root(dmar_hive *h, hkey **out);

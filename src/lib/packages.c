@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "limits.h"
 #include "packages.h"
 
 #include <stdio.h>
@@ -11,10 +12,6 @@
 
 #include "strmap.h"
 #include "text.h"
-
-#define MAX_INFS 65536         /* DriverInfFiles entries read */
-#define MAX_CONFIGURATIONS 262144
-#define MAX_KEYS_PER_LIST 65536
 
 /* An INF and the package it installs from. */
 typedef struct inf_package {
@@ -172,8 +169,8 @@ static void read_active(index_ctx *c, hkey *db, arena_vec *out)
 		problem(c, path, db);
 	int n = r > 0 ? subkey_count(c, infs, path) : 0;
 	if (n >= MAX_INFS)
-		arena_strlist_addf(c->a, c->sink->warnings, "%s: more than %d INFs; "
-		                   "the rest were not read", path, MAX_INFS);
+		collect_limit(c->sink, "%s: more than %d INFs; the rest were not "
+		              "read", path, MAX_INFS);
 	for (int i = 0; i < n && i < MAX_INFS; i++) {
 		hkey *inf = next_subkey(c, infs, i, path);
 		hive_value raw;
@@ -226,9 +223,9 @@ int packages_index(hkey *root, collect_sink *sink, package_index *out)
 	}
 	strmap_free(&active);
 	if (c.configurations >= MAX_CONFIGURATIONS)
-		arena_strlist_addf(c.a, sink->warnings, "DriverDatabase: more than %d "
-		                   "package configurations; the rest were not read",
-		                   MAX_CONFIGURATIONS);
+		collect_limit(sink, "DriverDatabase: more than %d package "
+		              "configurations; the rest were not read",
+		              MAX_CONFIGURATIONS);
 	hkey_free(packages);
 	hkey_free(db);
 	return arena_failed(c.a) ? -1 : 0;

@@ -1159,6 +1159,21 @@ static void rule_hive_recovered(rule_ctx *c)
 	     h->recovered_first_seq, h->recovered_last_seq, h->recovered_pages);
 }
 
+/* A bound of limits.h stopped a walk: the report is partial. */
+static void rule_hive_limit(rule_ctx *c)
+{
+	const dmar_report *r = c->report;
+	if (!c->hive_wide || r->n_limits == 0)
+		return;
+	draft f;
+	draft_start(&f, c, "HIVE-LIMIT", NULL, 0);
+	for (size_t i = 0; i < r->n_limits; i++)
+		evidence(&f, "%s", r->limits[i]);
+	emit(&f, "dmarscan stopped reading part of the hive at %s on its work "
+	     "(a damaged, hostile or unusually large hive): the report is "
+	     "incomplete", r->n_limits == 1 ? "a limit" : "limits");
+}
+
 /* A log that is damaged, truncated or from another hive, or whose replay
  * stopped early: the recovered state may be incomplete. */
 static void rule_log_damaged(rule_ctx *c)
@@ -1345,6 +1360,10 @@ static const rule RULES[] = {
 	    "a transaction log beside the hive is damaged, truncated, out of "
 	    "sequence or from another hive: skipped or replayed only in part", 1 },
 	  rule_log_damaged },
+	{ { "HIVE-LIMIT", DMAR_SEV_LOW,
+	    "a bound on the work one hive may cause was reached (keys, values, "
+	    "devices, services, ancestors, package configurations): the report "
+	    "is incomplete", 1 }, rule_hive_limit },
 };
 
 static const size_t N_RULES = sizeof(RULES) / sizeof(RULES[0]);

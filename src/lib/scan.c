@@ -20,14 +20,13 @@
 #include "hive.h"
 #include "history.h"
 #include "idtable.h"
+#include "limits.h"
 #include "packages.h"
 #include "report.h"
 #include "rules.h"
 #include "software.h"
 #include "text.h"
 #include "topology.h"
-
-#define MAX_CONTROL_SETS 999
 
 void dmar_options_init(dmar_options *opts)
 {
@@ -44,6 +43,7 @@ typedef struct scan_ctx {
 	hkey *root;
 	arena_strlist problems;
 	arena_strlist warnings;
+	arena_strlist limits;                /* bounds of limits.h reached */
 	visited cells;                       /* key cells entered */
 	const dmar_tables *tables;           /* the caller's, or 'own' */
 	dmar_tables *own;
@@ -295,8 +295,8 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 		                         : "key absent");
 		return 0;
 	}
-	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->cells,
-	                      &s->shared };
+	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->limits,
+	                      &s->cells, &s->shared };
 	int fresh = collect_first_visit(&sink, cs, "");
 	if (fresh <= 0) {
 		hkey_free(cs);
@@ -321,6 +321,20 @@ static int scan_control_set(scan_ctx *s, int number, dmar_control_set *set)
 
 /* ---- The report ---------------------------------------------------------------------- */
 
+/* Reads refused because a hive budget was spent are not damage: the limit
+ * itself is reported once (limits_reached, HIVE-LIMIT). */
+static void drop_budget_refusals(scan_ctx *s)
+{
+	arena_strlist kept;
+	arena_strlist_init(&kept);
+	size_t n = arena_strlist_count(&s->problems);
+	const char **items = arena_strlist_items(&s->problems);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(items[i], HIVE_LIMIT_ERROR) == NULL)
+			arena_strlist_add(s->a, &kept, items[i]);
+	s->problems = kept;
+}
+
 static const char *summarise_problems(scan_ctx *s)
 {
 	size_t n = arena_strlist_count(&s->problems);
@@ -341,8 +355,8 @@ static int scan_sets(scan_ctx *s)
 		return -1;
 	list_control_sets(s);
 	read_select(s);
-	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->cells,
-	                      &s->shared };
+	collect_sink sink = { s->a, &s->problems, &s->warnings, &s->limits,
+	                      &s->cells, &s->shared };
 	if (packages_index(s->root, &sink, &s->packages) != 0 ||
 	    history_scan(s->root, &sink, s->present, MAX_CONTROL_SETS,
 	                 tables_attack_ids(s->tables), r) != 0)
@@ -383,6 +397,24 @@ static void copy_hive_info(scan_ctx *s, const dmar_hive_info *info)
 		                  "base block checksum does not match: the header may be damaged");
 }
 
+/* The bounds reached, the walks' and the hive's budgets, into the report
+ * (HIVE-LIMIT is raised from them). */
+static void report_limits(scan_ctx *s, dmar_hive *hive)
+{
+	unsigned reached = hive_limits_reached(hive);
+	if (reached & HIVE_LIMIT_KEYS)
+		arena_strlist_addf(s->a, &s->limits, "more than %u keys read from the "
+		                   "hive; later keys were not read",
+		                   s->opts->max_keys ? s->opts->max_keys : HIVE_MAX_KEYS_READ);
+	if (reached & HIVE_LIMIT_VALUES)
+		arena_strlist_addf(s->a, &s->limits, "more than %u values read from "
+		                   "the hive; later values were not read",
+		                   s->opts->max_values ? s->opts->max_values
+		                                       : HIVE_MAX_VALUES_READ);
+	s->report->limits = arena_strlist_items(&s->limits);
+	s->report->n_limits = arena_strlist_count(&s->limits);
+}
+
 int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
               dmar_error **err)
 {
@@ -413,7 +445,11 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	s->opts = opts;
 	arena_strlist_init(&s->problems);
 	arena_strlist_init(&s->warnings);
+	arena_strlist_init(&s->limits);
 	visited_init(&s->cells);
+	hive_budget_reset(hive, opts->max_keys, opts->max_values);
+	if (opts->software != NULL && opts->software != hive)
+		hive_budget_reset(opts->software, opts->max_keys, opts->max_values);
 	copy_hive_info(s, dmar_hive_get_info(hive));
 	if (opts->software != NULL && software_read(opts->software, a, &r->software) != 0) {
 		dmar_report_free(r);
@@ -432,12 +468,15 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 		r->error = arena_strdup(a, hive_last_error(hive));
 	} else {
 		rc = scan_sets(s);
+		report_limits(s, hive);
 		if (rc == 0)
 			rc = rules_run(r);
 	}
 	hkey_free(s->root);
 	visited_free(&s->cells);
 	dmar_tables_free(s->own);
+	if (hive_limits_reached(hive))
+		drop_budget_refusals(s);
 	if (s->shared > COLLECT_SHARED_NAMED)
 		arena_strlist_addf(a, &s->warnings, "%zu more shared key cells "
 		                   "skipped", s->shared - COLLECT_SHARED_NAMED);

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include "limits.h"
 #include "topology.h"
 
 #include <stdarg.h>
@@ -29,11 +30,7 @@
 #include "strmap.h"
 #include "text.h"
 
-#define MAX_DEPTH 64           /* parent links followed from one device */
-#define MAX_EXTRA_NODES 4096   /* ancestors read from other enumerators */
-#define MAX_PREFIX_SCAN 65536  /* instance keys read for ParentIdPrefix */
 #define MAX_NOTES 32           /* topology notes named; the rest counted */
-#define MAX_ID_LENGTH 400
 #define EVIDENCE_MAX 6         /* exposure evidence lines per device */
 #define MACHINE_CONTAINER "{00000000-0000-0000-ffff-ffffffffffff}"
 #define CAP_REMOVABLE 0x4u
@@ -217,8 +214,13 @@ static long load_node(topo *t, const char *id)
 	                                     "ParentIdPrefix" };
 	if (!plausible_instance_id(id))
 		return LOAD_IMPLAUSIBLE;
-	if (t->extra >= MAX_EXTRA_NODES)
+	if (t->extra >= MAX_EXTRA_NODES) {
+		if (t->extra++ == MAX_EXTRA_NODES)
+			collect_limit(t->sink, "%s: more than %d ancestors outside "
+			              "Enum\\PCI; the rest were not read", t->cs_name,
+			              MAX_EXTRA_NODES);
 		return LOAD_BUDGET;
+	}
 	char *path = arena_printf(t->a, "Enum\\%s", id);
 	hkey *k = NULL;
 	if (path == NULL || hkey_open(t->cs, path, &k) <= 0)
@@ -317,9 +319,9 @@ static void load_prefixes(topo *t)
 		hkey_free(en);
 	}
 	if (scanned >= MAX_PREFIX_SCAN)
-		warn(t, "%s: more than %d instance keys under Enum\\ACPI, ACPI_HAL "
-		     "and ROOT; the rest were not searched for parents",
-		     t->cs_name, MAX_PREFIX_SCAN);
+		collect_limit(t->sink, "%s: more than %d instance keys under "
+		              "Enum\\ACPI, ACPI_HAL and ROOT; the rest were not "
+		              "searched for parents", t->cs_name, MAX_PREFIX_SCAN);
 }
 
 /* "4&2509f6e&0&00A8" (the last part of an instance id) -> "4&2509f6e&0". */

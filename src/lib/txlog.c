@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include "limits.h"
 #include "txlog.h"
 
 #include <dirent.h>
@@ -52,8 +53,6 @@
 #define SECTOR 512u
 #define ENTRY_HEADER 40u
 #define PAGE 4096u
-#define LOG_MAX_SIZE (1024ull * 1024 * 1024)   /* larger logs are skipped */
-#define HBINS_MAX 0xFFFFF000u                   /* a 32-bit offset space */
 #define MARVIN_SEED 0x82EF4D887A4E55C5ull
 
 enum { FORMAT_UNKNOWN, FORMAT_NEW, FORMAT_OLD };

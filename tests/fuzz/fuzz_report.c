@@ -47,11 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static const uint8_t *find(const uint8_t *p, size_t n, const char *what)
 {
-	size_t w = strlen(what);
-	for (size_t i = 0; n >= w && i <= n - w; i++)
-		if (memcmp(p + i, what, w) == 0)
-			return p + i;
-	return NULL;
+	return memmem(p, n, what, strlen(what));
 }
 
 static int write_file(const char *name, const uint8_t *p, size_t n)

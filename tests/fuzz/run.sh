@@ -7,7 +7,8 @@
 # The seed corpus is made here, in the build folder, from what the tests
 # build (run 'make check' first): every fixture hive, the demo hive, each
 # transaction-log scenario as one input (hive and logs joined by the
-# harness's separator) and, when ../shared is there, the real hives.  New
+# harness's separator) and, when ../shared is there, the first 256 KiB of
+# each real hive.  New
 # inputs the fuzzer finds are kept in tests/work/fuzz/corpus; crashes,
 # leaks and timeouts are written to tests/work/fuzz/artifacts - copy them
 # to tests/corpus/ so the regression test runs them from then on.
@@ -45,10 +46,15 @@ for d in "$abs_top_builddir"/tests/work/txlog/prebuilt/*/ "$abs_top_builddir"/te
 	add "txlog-$(basename "$d")" "$d/SYSTEM" $logs
 done
 if [ "${FUZZ_REAL:-1}" = 1 ] && [ -n "${SHARED_HIVES_DIR:-}" ] && [ -d "$SHARED_HIVES_DIR" ]; then
+	# the first 256 KiB of each (base block made to agree): whole real
+	# hives of 3 to 15 MB would slow every execution a hundredfold
 	for x in "$SHARED_HIVES_DIR"/*.xz; do
 		case "$x" in *.LOG*) continue ;; esac
-		xz -dc "$x" > "$work/real.tmp" && add "real-$(basename "$x" .xz)" "$work/real.tmp"
+		xz -dc "$x" > "$work/real.tmp" &&
+			"$abs_top_builddir/tests/tools/mutate" --cut "$work/real.tmp" "$work/real.cut" 262144 &&
+			add "real-$(basename "$x" .xz)" "$work/real.cut"
 	done
+	rm -f "$work/real.cut"
 	rm -f "$work/real.tmp"
 fi
 for f in "$abs_top_srcdir"/tests/corpus/*; do
@@ -60,12 +66,12 @@ echo "fuzz: $seeds seeds, $runs runs, $jobs job(s)"
 cd "$work"
 if [ "$jobs" -gt 1 ]; then
 	per=$(( (runs + jobs - 1) / jobs ))
-	"$harness" -runs="$per" -jobs="$jobs" -workers="$jobs" -max_len="${FUZZ_MAX_LEN:-16777216}" \
+	"$harness" -runs="$per" -jobs="$jobs" -workers="$jobs" -max_len="${FUZZ_MAX_LEN:-1048576}" \
 		-timeout=20 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" \
 		-print_final_stats=1 "$work/corpus" "$work/seeds"
 	cat fuzz-*.log | grep -E 'stat::number_of_executed_units|Done|ERROR' || true
 else
-	"$harness" -runs="$runs" -max_len="${FUZZ_MAX_LEN:-16777216}" -timeout=20 \
+	"$harness" -runs="$runs" -max_len="${FUZZ_MAX_LEN:-1048576}" -timeout=20 \
 		-rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" \
 		-print_final_stats=1 "$work/corpus" "$work/seeds"
 fi

@@ -324,6 +324,7 @@ START_TEST(test_catalogue_has_every_rule_once)
 		"DMAR-CONTROLSET-DRIFT", "DMAR-POLICY-MISMATCH",
 		"DMAR-GRAPHICS-OPTIN", "DMAR-CONDITIONAL",
 		"DMAR-DMA-VERIFIER", "HIVE-DIRTY", "HIVE-RECOVERED", "HIVE-LOG-DAMAGED",
+		"HIVE-LIMIT",
 	};
 	size_t n = 0;
 	const dmar_rule_info *rules = dmar_rule_catalogue(&n);
