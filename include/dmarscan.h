@@ -249,6 +249,10 @@ typedef struct dmar_hive_info {
 	char recovered_sha256[65];   /* of the replayed image ("" if none): what
 	                                --save-recovered writes */
 	uint64_t recovered_size;     /* its size in bytes */
+	uint32_t guarded_cells;      /* counts in key and list cells larger than
+	                                their lists, lowered in the analysed
+	                                copy (a damaged or hostile hive) */
+	const char *guarded_first;   /* the first of them, NULL when none */
 } dmar_hive_info;
 
 /* Open a hive file read-only and load it into memory; when it is dirty,

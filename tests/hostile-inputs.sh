@@ -58,7 +58,15 @@ run_all() {
 	run "$1" timeline
 }
 
+mkdir -p "$work/in/corpus"
 for f in "$abs_top_srcdir"/tests/corpus/*; do
+	case "$f" in
+	*.md) continue ;;
+	*.xz)
+		command -v xz >/dev/null 2>&1 || { echo "SKIP $f: no xz"; continue; }
+		xz -dc "$f" > "$work/in/corpus/$(basename "$f" .xz)" || { failed=1; continue; }
+		f="$work/in/corpus/$(basename "$f" .xz)" ;;
+	esac
 	[ -f "$f" ] && run_all "$f"
 done
 

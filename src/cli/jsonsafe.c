@@ -40,6 +40,7 @@ static int must_escape(uint32_t cp)
 
 typedef struct sink {
 	FILE *out;
+	int indent;                /* spaces after each line break */
 	unsigned char carry[4];    /* an incomplete sequence from the last call */
 	size_t n_carry;
 	int failed;
@@ -87,6 +88,15 @@ static int write_cb(const char *buf, size_t size, void *data)
 	}
 	size_t plain = i;
 	while (i < size) {
+		if (p[i] == '\n' && s->indent > 0) {
+			/* jansson writes line breaks only between values */
+			i++;
+			if (fwrite(p + plain, 1, i - plain, s->out) != i - plain ||
+			    fprintf(s->out, "%*s", s->indent, "") < 0)
+				s->failed = 1;
+			plain = i;
+			continue;
+		}
 		if (p[i] < 0x7F) {
 			i++;
 			continue;
@@ -110,7 +120,12 @@ static int write_cb(const char *buf, size_t size, void *data)
 
 int jsonsafe_dump(const json_t *j, FILE *out, size_t flags)
 {
-	sink s = { out, { 0 }, 0, 0 };
+	return jsonsafe_dump_at(j, out, flags, 0);
+}
+
+int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent)
+{
+	sink s = { out, indent, { 0 }, 0, 0 };
 	if (json_dump_callback(j, write_cb, &s, flags) != 0)
 		return -1;
 	if (s.n_carry > 0 && fwrite(s.carry, 1, s.n_carry, out) != s.n_carry)

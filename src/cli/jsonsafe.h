@@ -21,4 +21,8 @@ json_t *jsonsafe_string(const char *s);
  * Returns 0, or -1 when writing failed. */
 int jsonsafe_dump(const json_t *j, FILE *out, size_t flags);
 
+/* The same for a value written 'indent' columns in: every line after the
+ * first starts with that many more spaces. */
+int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent);
+
 #endif /* DMAR_JSONSAFE_H */

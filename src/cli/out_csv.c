@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "findidx.h"
 #include "output.h"
 #include "term.h"
 
@@ -129,18 +130,15 @@ static void cell_drivers(output *o, const dmar_device *d)
 }
 
 /* The rules raised about the device, ';' between, and the highest severity. */
-static void cell_findings(output *o, const dmar_control_set *s, const dmar_device *d)
+static void cell_findings(output *o, const finding_index *ix, const dmar_device *d)
 {
 	strbuf b = { 0 };
 	int max = -1;
-	for (size_t i = 0; i < s->n_findings; i++) {
-		const dmar_finding *f = &s->findings[i];
-		if (f->instance_id == NULL || strcmp(f->instance_id, d->instance_id) != 0 ||
-		    f->severity < o->opts->min_severity)
-			continue;
-		sb_add(&b, ";", f->rule);
-		if ((int)f->severity > max)
-			max = (int)f->severity;
+	size_t first, n = finding_index_find(ix, d->instance_id, &first);
+	for (size_t i = first; i < first + n; i++) {
+		sb_add(&b, ";", ix->items[i]->rule);
+		if ((int)ix->items[i]->severity > max)
+			max = (int)ix->items[i]->severity;
 	}
 	cell(o, b.failed ? "?" : b.p, 0);
 	cell(o, max >= 0 ? dmar_severity_name((dmar_severity)max) : NULL, 0);
@@ -148,7 +146,7 @@ static void cell_findings(output *o, const dmar_control_set *s, const dmar_devic
 }
 
 static void device_row(output *o, const dmar_report *r, const dmar_control_set *s,
-                       const dmar_device *d)
+                       const finding_index *ix, const dmar_device *d)
 {
 	char subsys[12], pol[2][4];
 	cell(o, r->hive.path, 1);
@@ -177,7 +175,7 @@ static void device_row(output *o, const dmar_report *r, const dmar_control_set *
 	cell_time(o, d->last_arrival);
 	cell_time(o, d->last_removal);
 	cell(o, d->package.package, 0);
-	cell_findings(o, s, d);
+	cell_findings(o, ix, d);
 	cell(o, r->error, 0);
 	end_row(o);
 }
@@ -205,9 +203,13 @@ static void csv_begin(output *o)
 static void csv_hive(output *o, const dmar_report *r)
 {
 	size_t rows = 0;
-	for (size_t i = 0; i < r->n_sets; i++)
+	for (size_t i = 0; i < r->n_sets; i++) {
+		finding_index ix;
+		finding_index_build(&ix, &r->sets[i], o->opts->min_severity);
 		for (size_t k = 0; k < r->sets[i].n_devices; k++, rows++)
-			device_row(o, r, &r->sets[i], &r->sets[i].devices[k]);
+			device_row(o, r, &r->sets[i], &ix, &r->sets[i].devices[k]);
+		finding_index_free(&ix);
+	}
 	if (rows == 0)
 		bare_row(o, r->hive.path, r->hive.sha256,
 		         r->n_sets ? r->sets[0].name : NULL, r->error);

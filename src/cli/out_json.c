@@ -350,23 +350,6 @@ static json_t *jhive_head(const char *path, const dmar_hive_info *h)
 	return o;
 }
 
-static void write_element(output *o, json_t *elem)
-{
-	json_state *st = o->state;
-	fputs(st->count++ ? ",\n" : "\n", o->out);
-	jsonsafe_dump(elem, o->out, JSON_INDENT(2));
-	json_decref(elem);
-}
-
-static json_t *jfindings(const output *o, const dmar_control_set *set)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
-		if (set->findings[i].severity >= o->opts->min_severity)
-			json_array_append_new(a, jfinding(&set->findings[i]));
-	return a;
-}
-
 static json_t *jrights(uint32_t rights)
 {
 	json_t *a = json_array();
@@ -376,27 +359,22 @@ static json_t *jrights(uint32_t rights)
 	return a;
 }
 
-static json_t *jacls(const dmar_control_set *set)
+static json_t *jacl(const dmar_key_acl *k)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; set != NULL && i < set->n_acls; i++) {
-		const dmar_key_acl *k = &set->acls[i];
-		json_t *writers = json_array();
-		for (size_t w = 0; w < k->n_writers; w++)
-			json_array_append_new(writers, json_pack(
-				"{s:o, s:o, s:o, s:b, s:b}", "sid", jstr(k->writers[w].sid),
-				"name", jstr(k->writers[w].name),
-				"rights", jrights(k->writers[w].rights),
-				"administrative", k->writers[w].administrative,
-				"service", k->writers[w].service));
-		json_array_append_new(a, json_pack(
-			"{s:o, s:o, s:b, s:o, s:o, s:b, s:o, s:b, s:o}",
-			"key", jstr(k->path), "guards", jstr(k->guards),
-			"holds_value", k->holds_value, "owner", jstr(k->owner_sid),
-			"owner_name", jstr(k->owner_name), "no_dacl", k->no_dacl,
-			"writers", writers, "weak", k->weak, "problem", jstr(k->problem)));
-	}
-	return a;
+	json_t *writers = json_array();
+	for (size_t w = 0; w < k->n_writers; w++)
+		json_array_append_new(writers, json_pack(
+			"{s:o, s:o, s:o, s:b, s:b}", "sid", jstr(k->writers[w].sid),
+			"name", jstr(k->writers[w].name),
+			"rights", jrights(k->writers[w].rights),
+			"administrative", k->writers[w].administrative,
+			"service", k->writers[w].service));
+	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:b, s:o, s:b, s:o}",
+	                 "key", jstr(k->path), "guards", jstr(k->guards),
+	                 "holds_value", k->holds_value, "owner", jstr(k->owner_sid),
+	                 "owner_name", jstr(k->owner_name), "no_dacl", k->no_dacl,
+	                 "writers", writers, "weak", k->weak, "problem",
+	                 jstr(k->problem));
 }
 
 static json_t *jsoftware(const dmar_software *sw)
@@ -432,39 +410,114 @@ static json_t *jallowed_buses(const dmar_control_set *set)
 	                 "entries", entries);
 }
 
-static json_t *jset(const output *o, const dmar_report *r,
-                    const dmar_control_set *set)
+/* A hive element written member by member: the long lists (devices,
+ * drivers, key security, findings) one element at a time, so memory does
+ * not grow with them. */
+typedef struct writer {
+	output *o;
+	int members;               /* written so far in this element */
+	int items;                 /* ... in the open list */
+} writer;
+
+static void w_begin(writer *w)
 {
-	json_t *e = jhive_head(r->hive.path, &r->hive);
-	json_object_set_new(e, "control_set", set ? jstr(set->name) : json_null());
-	json_object_set_new(e, "current", json_boolean(set && set->is_current));
-	json_object_set_new(e, "select_current", r->select_current
-	                    ? json_integer(r->select_current) : json_null());
-	json_object_set_new(e, "os_build", jstr(r->os_build));
-	json_object_set_new(e, "rules", json_string(rules_name(r->rules)));
-	json_object_set_new(e, "rules_reason", jstr(r->rules_reason));
-	json_object_set_new(e, "software", jsoftware(&r->software));
-	json_object_set_new(e, "driver_database", json_boolean(r->driver_database));
-	json_t *devices = json_array(), *drivers = json_array();
+	json_state *st = w->o->state;
+	fputs(st->count++ ? ",\n{" : "\n{", w->o->out);
+	w->members = 0;
+}
+
+static void w_name(writer *w, const char *name)
+{
+	fprintf(w->o->out, "%s\n  \"%s\": ", w->members++ ? "," : "", name);
+}
+
+/* One member; takes the reference to v. */
+static void w_member(writer *w, const char *name, json_t *v)
+{
+	w_name(w, name);
+	jsonsafe_dump_at(v, w->o->out, JSON_INDENT(2) | JSON_ENCODE_ANY, 2);
+	json_decref(v);
+}
+
+/* Every member of obj, in order; takes the reference. */
+static void w_members(writer *w, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		w_name(w, key);
+		jsonsafe_dump_at(v, w->o->out, JSON_INDENT(2) | JSON_ENCODE_ANY, 2);
+	}
+	json_decref(obj);
+}
+
+static void w_list(writer *w, const char *name)
+{
+	w_name(w, name);
+	fputc('[', w->o->out);
+	w->items = 0;
+}
+
+/* One element of the open list; takes the reference. */
+static void w_item(writer *w, json_t *v)
+{
+	fputs(w->items++ ? ",\n    " : "\n    ", w->o->out);
+	jsonsafe_dump_at(v, w->o->out, JSON_INDENT(2), 4);
+	json_decref(v);
+}
+
+static void w_list_end(writer *w)
+{
+	fputs(w->items ? "\n  ]" : "]", w->o->out);
+}
+
+static void w_end(writer *w)
+{
+	fputs("\n}", w->o->out);
+}
+
+static void write_set(output *o, const dmar_report *r, const dmar_control_set *set)
+{
+	writer w = { o, 0, 0 };
+	w_begin(&w);
+	w_members(&w, jhive_head(r->hive.path, &r->hive));
+	w_member(&w, "control_set", set ? jstr(set->name) : json_null());
+	w_member(&w, "current", json_boolean(set && set->is_current));
+	w_member(&w, "select_current", r->select_current
+	         ? json_integer(r->select_current) : json_null());
+	w_member(&w, "os_build", jstr(r->os_build));
+	w_member(&w, "rules", json_string(rules_name(r->rules)));
+	w_member(&w, "rules_reason", jstr(r->rules_reason));
+	w_member(&w, "software", jsoftware(&r->software));
+	w_member(&w, "driver_database", json_boolean(r->driver_database));
+	w_list(&w, "devices");
 	for (size_t i = 0; set != NULL && i < set->n_devices; i++)
-		json_array_append_new(devices, jdevice(&set->devices[i]));
+		w_item(&w, jdevice(&set->devices[i]));
+	w_list_end(&w);
+	w_member(&w, "ancestors", jancestors(set));
+	w_list(&w, "drivers");
 	for (size_t i = 0; set != NULL && i < set->n_drivers; i++)
-		json_array_append_new(drivers, jdriver(&set->drivers[i]));
-	json_object_set_new(e, "devices", devices);
-	json_object_set_new(e, "ancestors", jancestors(set));
-	json_object_set_new(e, "drivers", drivers);
-	json_object_set_new(e, "verifier", set == NULL ? json_null()
-	    : json_pack("{s:o, s:o, s:b}",
-	                "verify_driver_level", jvalue(&set->verifier.level),
-	                "verify_drivers", jstr(set->verifier.drivers),
-	                "dma_checking", set->verifier.dma_checking));
-	json_object_set_new(e, "allowed_buses", jallowed_buses(set));
-	json_object_set_new(e, "acls", jacls(set));
-	json_object_set_new(e, "findings", jfindings(o, set));
-	json_object_set_new(e, "warnings", jstrings(r->warnings, r->n_warnings));
-	json_object_set_new(e, "limits_reached", jstrings(r->limits, r->n_limits));
-	json_object_set_new(e, "error", jstr(r->error));
-	return e;
+		w_item(&w, jdriver(&set->drivers[i]));
+	w_list_end(&w);
+	w_member(&w, "verifier", set == NULL ? json_null()
+	         : json_pack("{s:o, s:o, s:b}",
+	                     "verify_driver_level", jvalue(&set->verifier.level),
+	                     "verify_drivers", jstr(set->verifier.drivers),
+	                     "dma_checking", set->verifier.dma_checking));
+	w_member(&w, "allowed_buses", jallowed_buses(set));
+	w_list(&w, "acls");
+	for (size_t i = 0; set != NULL && i < set->n_acls; i++)
+		w_item(&w, jacl(&set->acls[i]));
+	w_list_end(&w);
+	w_list(&w, "findings");
+	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
+		if (set->findings[i].severity >= o->opts->min_severity)
+			w_item(&w, jfinding(&set->findings[i]));
+	w_list_end(&w);
+	w_member(&w, "warnings", jstrings(r->warnings, r->n_warnings));
+	w_member(&w, "limits_reached", jstrings(r->limits, r->n_limits));
+	w_member(&w, "error", jstr(r->error));
+	w_end(&w);
 }
 
 static void json_begin(output *o)
@@ -482,9 +535,9 @@ static void json_begin(output *o)
 static void json_hive(output *o, const dmar_report *r)
 {
 	if (r->n_sets == 0)
-		write_element(o, jset(o, r, NULL));
+		write_set(o, r, NULL);
 	for (size_t i = 0; i < r->n_sets; i++)
-		write_element(o, jset(o, r, &r->sets[i]));
+		write_set(o, r, &r->sets[i]);
 }
 
 static void json_failed(output *o, const char *path, const char *message)
@@ -498,7 +551,10 @@ static void json_failed(output *o, const char *path, const char *message)
 	json_object_set_new(e, "warnings", json_array());
 	json_object_set_new(e, "limits_reached", json_array());
 	json_object_set_new(e, "error", jstr(message));
-	write_element(o, e);
+	writer w = { o, 0, 0 };
+	w_begin(&w);
+	w_members(&w, e);
+	w_end(&w);
 }
 
 static int json_end(output *o)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "findidx.h"
 #include "jsonsafe.h"
 #include "output.h"
 
@@ -166,25 +167,38 @@ static void hive_events(timeline *t, const dmar_report *r)
 	}
 }
 
-/* The rules raised about this device or driver in the event's set. */
-static json_t *rules_for(const dmar_report *r, const event *e)
+/* Add a rule to the array once. */
+static void add_rule(json_t *a, const char *rule)
+{
+	for (size_t j = 0; j < json_array_size(a); j++)
+		if (strcmp(json_string_value(json_array_get(a, j)), rule) == 0)
+			return;
+	json_array_append_new(a, json_string(rule));
+}
+
+/* The rules raised about this device or driver in the event's set: a
+ * device's through the index, a driver's from the findings whose evidence
+ * names the key (drivers are few). */
+static json_t *rules_for(const dmar_report *r, const finding_index *ix,
+                         const event *e)
 {
 	json_t *a = json_array();
 	for (size_t k = 0; k < r->n_sets; k++) {
 		const dmar_control_set *s = &r->sets[k];
 		if (e->control_set != NULL && strcmp(s->name, e->control_set) != 0)
 			continue;
-		for (size_t i = 0; i < s->n_findings; i++) {
+		if (e->instance_id != NULL) {
+			size_t first, n = finding_index_find(&ix[k], e->instance_id, &first);
+			for (size_t i = first; i < first + n; i++)
+				add_rule(a, ix[k].items[i]->rule);
+		}
+		for (size_t i = 0; e->driver && e->key && i < s->n_findings; i++) {
 			const dmar_finding *f = &s->findings[i];
-			int about = e->instance_id && f->instance_id &&
-			            strcmp(e->instance_id, f->instance_id) == 0;
-			for (size_t j = 0; !about && e->driver && j < f->n_evidence; j++)
-				about = strstr(f->evidence[j], e->key ? e->key : "\x01") != NULL;
-			int seen = 0;
-			for (size_t j = 0; about && j < json_array_size(a); j++)
-				seen |= strcmp(json_string_value(json_array_get(a, j)), f->rule) == 0;
-			if (about && !seen)
-				json_array_append_new(a, json_string(f->rule));
+			for (size_t j = 0; j < f->n_evidence; j++)
+				if (strstr(f->evidence[j], e->key) != NULL) {
+					add_rule(a, f->rule);
+					break;
+				}
 		}
 	}
 	return a;
@@ -201,6 +215,11 @@ static void timeline_hive(output *o, const dmar_report *r)
 	hive_events(&t, r);
 	if (t.n > 1)
 		qsort(t.items, t.n, sizeof(*t.items), by_time);
+	finding_index *ix = calloc(r->n_sets + 1, sizeof(*ix));
+	for (size_t k = 0; ix != NULL && k < r->n_sets; k++)
+		finding_index_build(&ix[k], &r->sets[k], DMAR_SEV_INFO);
+	if (ix == NULL)
+		t.n = 0;   /* out of memory: no lines rather than wrong ones */
 	for (size_t i = 0; i < t.n; i++) {
 		const event *e = &t.items[i];
 		char when[32];
@@ -215,11 +234,14 @@ static void timeline_hive(output *o, const dmar_report *r)
 			"hive", opt(r->hive.path), "hive_sha256", opt(r->hive.sha256),
 			"control_set", opt(e->control_set), "key", opt(e->key),
 			"instance_id", opt(e->instance_id), "driver", opt(e->driver),
-			"rules", rules_for(r, e), "data_type", "dmarscan:event");
+			"rules", rules_for(r, ix, e), "data_type", "dmarscan:event");
 		if (line != NULL && jsonsafe_dump(line, o->out, JSON_COMPACT) == 0)
 			fputc('\n', o->out);
 		json_decref(line);
 	}
+	for (size_t k = 0; ix != NULL && k < r->n_sets; k++)
+		finding_index_free(&ix[k]);
+	free(ix);
 	for (size_t i = 0; i < t.n; i++)
 		free(t.items[i].message);
 	free(t.items);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "strmap.h"
 #include "text.h"
 
 /* Registry access rights. */
@@ -116,8 +117,9 @@ typedef struct decoded {
 	int no_dacl;
 	const char *problem;
 	size_t n;
-	dmar_principal principals[MAX_PRINCIPALS];
-	uint32_t denied[MAX_PRINCIPALS];
+	dmar_principal *principals;    /* one per distinct SID, at most one per ACE */
+	uint32_t *denied;
+	strmap by_sid;                 /* sid -> index (freed after decoding) */
 } decoded;
 
 typedef struct acl_ctx {
@@ -127,28 +129,42 @@ typedef struct acl_ctx {
 	arena_vec acls;            /* dmar_key_acl */
 } acl_ctx;
 
-static const char *sid_text(acl_ctx *c, libfwnt_security_identifier_t *sid)
+static uint32_t rd32(const uint8_t *p)
 {
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* The SID at p (at most 'avail' bytes) as text, or NULL. */
+static const char *sid_text(acl_ctx *c, const uint8_t *p, size_t avail)
+{
+	if (avail < 8 || p[1] > 15 || avail < 8u + 4u * p[1])
+		return NULL;
+	libfwnt_security_identifier_t *sid = NULL;
+	const char *text = NULL;
 	size_t size = 0;
-	if (libfwnt_security_identifier_get_string_size(sid, &size, 0, NULL) != 1 ||
-	    size == 0 || size > 256)
-		return NULL;
-	uint8_t *buf = arena_alloc(c->a, size);
-	if (buf == NULL ||
-	    libfwnt_security_identifier_copy_to_utf8_string(sid, buf, size, 0, NULL) != 1)
-		return NULL;
-	return (const char *)buf;
+	if (libfwnt_security_identifier_initialize(&sid, NULL) == 1 &&
+	    libfwnt_security_identifier_copy_from_byte_stream(
+	        sid, p, 8u + 4u * p[1], LIBFWNT_ENDIAN_LITTLE, NULL) == 1 &&
+	    libfwnt_security_identifier_get_string_size(sid, &size, 0, NULL) == 1 &&
+	    size > 0 && size <= 256) {
+		uint8_t *buf = arena_alloc(c->a, size);
+		if (buf != NULL &&
+		    libfwnt_security_identifier_copy_to_utf8_string(sid, buf, size, 0,
+		                                                    NULL) == 1)
+			text = (const char *)buf;
+	}
+	libfwnt_security_identifier_free(&sid, NULL);
+	return text;
 }
 
 static dmar_principal *principal(decoded *d, const char *sid)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (strcmp(d->principals[i].sid, sid) == 0)
-			return &d->principals[i];
-	if (d->n >= MAX_PRINCIPALS) {
-		d->problem = "the DACL names more than 64 principals: not decided";
+	size_t at;
+	if (strmap_get(&d->by_sid, sid, &at))
+		return &d->principals[at];
+	if (strmap_put(&d->by_sid, sid, d->n) != 0)
 		return NULL;
-	}
 	dmar_principal *p = &d->principals[d->n];
 	d->denied[d->n++] = 0;
 	int k = well_known(sid);
@@ -160,103 +176,107 @@ static dmar_principal *principal(decoded *d, const char *sid)
 	return p;
 }
 
-static void apply_ace(acl_ctx *c, decoded *d, libfwnt_access_control_entry_t *ace)
+#define ACE_ALLOWED_OBJECT 0x05
+#define ACE_DENIED_OBJECT 0x06
+#define ACE_ALLOWED_CALLBACK_OBJECT 0x0B
+#define ACE_OBJECT_TYPE_PRESENT 0x1
+#define ACE_INHERITED_OBJECT_TYPE_PRESENT 0x2
+
+/* Apply one ACE (ace[0..size)); 0, or -1 when it is malformed or the
+ * principal cannot be recorded.  A key is checked without an object type
+ * list, so an object ACE applies only when it names no object type (then
+ * it means what the plain ACE means).  A callback (conditional) ACE may or
+ * may not apply: an allow is counted, a deny is not. */
+static int apply_ace(acl_ctx *c, decoded *d, const uint8_t *ace, size_t size)
 {
-	uint8_t type = 0, flags = 0;
-	uint32_t mask = 0;
-	libfwnt_security_identifier_t *sid = NULL;
-	if (libfwnt_access_control_entry_get_type(ace, &type, NULL) != 1 ||
-	    libfwnt_access_control_entry_get_flags(ace, &flags, NULL) != 1 ||
-	    libfwnt_access_control_entry_get_access_mask(ace, &mask, NULL) != 1 ||
-	    libfwnt_access_control_entry_get_security_identifier(ace, &sid, NULL) != 1)
-		return;   /* an object ACE or a damaged one: no key rights */
+	uint8_t type = ace[0], flags = ace[1];
+	size_t sid_at = 8;
+	int allow;
+	switch (type) {
+	case ACE_ALLOWED: case ACE_ALLOWED_CALLBACK: allow = 1; break;
+	case ACE_DENIED: allow = 0; break;
+	case ACE_ALLOWED_OBJECT: case ACE_ALLOWED_CALLBACK_OBJECT:
+	case ACE_DENIED_OBJECT: {
+		if (size < 12)
+			return -1;
+		uint32_t of = rd32(ace + 8);
+		if (of & ACE_OBJECT_TYPE_PRESENT)
+			return 0;   /* about one object type: not the key's rights */
+		sid_at = 12 + ((of & ACE_INHERITED_OBJECT_TYPE_PRESENT) ? 16 : 0);
+		allow = type != ACE_DENIED_OBJECT;
+		break;
+	}
+	default:
+		return 0;   /* denies that may not apply, audit, labels, unknown */
+	}
 	if (flags & ACE_INHERIT_ONLY)
-		return;
-	const char *text = sid_text(c, sid);
-	dmar_principal *p = text ? principal(d, text) : NULL;
+		return 0;
+	if (size < sid_at)
+		return -1;
+	const char *text = sid_text(c, ace + sid_at, size - sid_at);
+	if (text == NULL)
+		return -1;
+	dmar_principal *p = principal(d, text);
 	if (p == NULL)
-		return;
+		return -1;
 	size_t i = (size_t)(p - d->principals);
-	uint32_t r = rights_of(mask);
-	if (type == ACE_DENIED || type == ACE_DENIED_CALLBACK)
-		d->denied[i] |= r;
-	else if (type == ACE_ALLOWED || type == ACE_ALLOWED_CALLBACK)
+	uint32_t r = rights_of(rd32(ace + 4));
+	if (allow)
 		p->rights |= r & ~d->denied[i];
+	else
+		d->denied[i] |= r;
+	return 0;
 }
 
-/* A self-relative descriptor keeps the SACL offset at byte 12 and the DACL
- * offset at byte 16 (SECURITY_DESCRIPTOR_RELATIVE); libfwnt releases up to
- * at least 20181227 read them the other way round, so the DACL comes back
- * as its "system ACL".  Which way this libfwnt reads is found once, on a
- * descriptor with a DACL only. */
-static int dacl_is_system_acl(void)
-{
-	static int answer = -1;
-	if (answer >= 0)
-		return answer;
-	static const uint8_t probe[] = {
-		1, 0, 0x04, 0x80, 0, 0, 0, 0, 0, 0, 0, 0,  /* control: DACL present */
-		0, 0, 0, 0, 20, 0, 0, 0,                    /* SACL 0, DACL at 20 */
-		2, 0, 8, 0, 0, 0, 0, 0                      /* an empty ACL */
-	};
-	libfwnt_security_descriptor_t *sd = NULL;
-	libfwnt_access_control_list_t *acl = NULL;
-	answer = 0;
-	if (libfwnt_security_descriptor_initialize(&sd, NULL) == 1 &&
-	    libfwnt_security_descriptor_copy_from_byte_stream(sd, probe, sizeof(probe),
-	                                                      LIBFWNT_ENDIAN_LITTLE,
-	                                                      NULL) == 1)
-		answer = libfwnt_security_descriptor_get_discretionary_acl(sd, &acl, NULL) != 1;
-	libfwnt_security_descriptor_free(&sd, NULL);
-	return answer;
-}
-
+/* Decoded here rather than with libfwnt's descriptor parser: libfwnt
+ * 20181227 reads the SACL and DACL offsets the wrong way round, and
+ * rejects a whole descriptor with an object ACE (it takes the SID at byte
+ * 40 of every object ACE), which would hide the ACL's other grants.  A
+ * malformed ACL is a problem (the key's permissions are unknown), never
+ * an empty one.  No cap on ACEs or principals: the ACL's 16-bit size
+ * bounds both, and a cap would drop the grants after it. */
 static void decode(acl_ctx *c, decoded *d)
 {
-	libfwnt_security_descriptor_t *sd = NULL;
-	libfwnt_security_identifier_t *owner = NULL;
-	libfwnt_access_control_list_t *dacl = NULL;
-	libfwnt_error_t *e = NULL;
-	if (d->size < 20) {
-		d->problem = "the security descriptor is too short";
+	const uint8_t *b = d->bytes;
+	if (d->size < 20 || b[0] != 1) {
+		d->problem = "the security descriptor is too short or of an unknown revision";
 		return;
 	}
-	if (libfwnt_security_descriptor_initialize(&sd, &e) != 1 ||
-	    libfwnt_security_descriptor_copy_from_byte_stream(sd, d->bytes, d->size,
-	                                                      LIBFWNT_ENDIAN_LITTLE,
-	                                                      &e) != 1) {
-		d->problem = "the security descriptor cannot be decoded";
-		libfwnt_error_free(&e);
-		libfwnt_security_descriptor_free(&sd, NULL);
+	uint16_t control = (uint16_t)(b[2] | b[3] << 8);
+	uint32_t owner_at = rd32(b + 4), dacl_at = rd32(b + 16);
+	if (owner_at != 0 && owner_at < d->size)
+		d->owner = sid_text(c, b + owner_at, d->size - owner_at);
+	/* no DACL (SE_DACL_PRESENT clear) or a NULL one: no restriction */
+	d->no_dacl = !(control & 0x0004) || dacl_at == 0;
+	if (d->no_dacl)
+		return;
+	if (dacl_at > d->size || d->size - dacl_at < 8) {
+		d->problem = "the DACL lies outside the security descriptor";
 		return;
 	}
-	if (libfwnt_security_descriptor_get_owner(sd, &owner, NULL) == 1)
-		d->owner = sid_text(c, owner);
-	/* no DACL (control flag SE_DACL_PRESENT clear) or a NULL one: no
-	 * restriction at all */
-	uint16_t control = (uint16_t)(d->bytes[2] | d->bytes[3] << 8);
-	uint32_t dacl_offset = (uint32_t)d->bytes[16] | (uint32_t)d->bytes[17] << 8 |
-	                       (uint32_t)d->bytes[18] << 16 | (uint32_t)d->bytes[19] << 24;
-	int r = 0;
-	if ((control & 0x0004) && dacl_offset != 0)
-		r = dacl_is_system_acl()
-		  ? libfwnt_security_descriptor_get_system_acl(sd, &dacl, NULL)
-		  : libfwnt_security_descriptor_get_discretionary_acl(sd, &dacl, NULL);
-	d->no_dacl = !(control & 0x0004) || dacl_offset == 0;
-	if (!d->no_dacl && r != 1)
-		d->problem = "the DACL cannot be decoded";
-	int n = 0;
-	if (r == 1 && libfwnt_access_control_list_get_number_of_entries(dacl, &n, NULL) != 1)
-		n = 0;
-	if (n > MAX_ACES)
-		d->problem = "the DACL has more entries than a descriptor can hold: "
-		             "not decided";
-	for (int i = 0; i < n && i < MAX_ACES; i++) {
-		libfwnt_access_control_entry_t *ace = NULL;
-		if (libfwnt_access_control_list_get_entry_by_index(dacl, i, &ace, NULL) == 1)
-			apply_ace(c, d, ace);
+	const uint8_t *acl = b + dacl_at;
+	size_t acl_size = (size_t)(acl[2] | acl[3] << 8);
+	size_t count = (size_t)(acl[4] | acl[5] << 8);
+	if (acl_size < 8 || acl_size > d->size - dacl_at || count > (acl_size - 8) / 8) {
+		d->problem = "the DACL's size or ACE count is out of bounds";
+		return;
 	}
-	libfwnt_security_descriptor_free(&sd, NULL);
+	d->principals = arena_calloc(c->a, count + 1, sizeof(*d->principals));
+	d->denied = arena_calloc(c->a, count + 1, sizeof(*d->denied));
+	if (d->principals == NULL || d->denied == NULL) {
+		d->problem = "out of memory";
+		return;
+	}
+	strmap_init(&d->by_sid);
+	size_t at = 8;
+	for (size_t i = 0; i < count && d->problem == NULL; i++) {
+		size_t size = acl_size - at >= 4 ? (size_t)(acl[at + 2] | acl[at + 3] << 8) : 0;
+		if (size < 8 || size > acl_size - at ||
+		    apply_ace(c, d, acl + at, size) != 0)
+			d->problem = "the DACL holds a malformed ACE";
+		at += size;
+	}
+	strmap_free(&d->by_sid);
 }
 
 static const decoded *decoded_for(acl_ctx *c, const uint8_t *bytes, size_t size)
@@ -281,7 +301,7 @@ static const decoded *decoded_for(acl_ctx *c, const uint8_t *bytes, size_t size)
 static dmar_key_acl *report_key(acl_ctx *c, hkey *k, const char *path,
                                const char *guards, int holds_value)
 {
-	dmar_key_acl *acl = arena_vec_push(c->a, &c->acls);
+	dmar_key_acl *acl = arena_calloc(c->a, 1, sizeof(*acl));
 	if (acl == NULL)
 		return NULL;
 	acl->path = path;
@@ -307,13 +327,19 @@ static dmar_key_acl *report_key(acl_ctx *c, hkey *k, const char *path,
 	if (writers == NULL)
 		return acl;
 	size_t n = 0;
+	int owner_rights = 0;   /* an OWNER RIGHTS ACE replaces the owner's own */
 	if (d->no_dacl) {
 		writers[n] = (dmar_principal){ "S-1-1-0", "Everyone", relevant, 0, 0 };
 		n++;
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const dmar_principal *p = &d->principals[i];
-		if ((p->rights & relevant) == 0 || strcmp(p->sid, "S-1-3-0") == 0)
+		owner_rights |= strcmp(p->sid, "S-1-3-4") == 0;
+		/* CREATOR OWNER / GROUP (and their server forms) S-1-3-0..3 only
+		 * stand for someone in inherited copies: on the key, no one */
+		int creator = strncmp(p->sid, "S-1-3-", 6) == 0 && p->sid[6] >= '0' &&
+		              p->sid[6] <= '3' && p->sid[7] == '\0';
+		if ((p->rights & relevant) == 0 || creator)
 			continue;
 		writers[n] = *p;
 		writers[n].rights = p->rights & relevant;
@@ -322,8 +348,10 @@ static dmar_key_acl *report_key(acl_ctx *c, hkey *k, const char *path,
 			                            WELL_KNOWN[owner_known].admin;
 		n++;
 	}
-	/* the owner may always rewrite the DACL */
-	if (d->owner != NULL && !(owner_known >= 0 && WELL_KNOWN[owner_known].admin)) {
+	/* the owner may always rewrite the DACL, unless OWNER RIGHTS ACEs say
+	 * what the owner may do instead */
+	if (d->owner != NULL && !owner_rights &&
+	    !(owner_known >= 0 && WELL_KNOWN[owner_known].admin)) {
 		writers[n] = (dmar_principal){ d->owner, acl->owner_name,
 		                               DMAR_RIGHT_WRITE_DAC, 0,
 		                               is_service_identity(d->owner) };
@@ -340,7 +368,7 @@ static dmar_key_acl *report_key(acl_ctx *c, hkey *k, const char *path,
  * level); report on the deepest one found.  'value' names what it guards. */
 static dmar_key_acl *check_chain(acl_ctx *c, hkey *from, const char *base,
                                  const char *const *names, size_t n,
-                                 const char *value)
+                                 const char *value, int from_counts)
 {
 	dmar_key_acl *acl = NULL;
 	hkey *k = from, *next = NULL;
@@ -354,11 +382,18 @@ static dmar_key_acl *check_chain(acl_ctx *c, hkey *from, const char *base,
 		k = next;
 		path = arena_printf(c->a, "%s\\%s", path, names[depth]);
 	}
-	if (k != from || depth == n)
+	if (k != from || depth == n || from_counts)
 		acl = report_key(c, k, path, value, depth == n);
 	if (k != from)
 		hkey_free(k);
 	return acl;
+}
+
+static void push(acl_ctx *c, const dmar_key_acl *acl)
+{
+	dmar_key_acl *slot = acl ? arena_vec_push(c->a, &c->acls) : NULL;
+	if (slot != NULL)
+		*slot = *acl;
 }
 
 static void check_driver(acl_ctx *c, hkey *services, const char *cs_name,
@@ -372,29 +407,57 @@ static void check_driver(acl_ctx *c, hkey *services, const char *cs_name,
 	                                names, 2,
 	                                arena_printf(c->a, "%s\\Services\\%s\\"
 	                                             "Parameters\\DmaRemappingCompatible",
-	                                             cs_name, dr->name));
+	                                             cs_name, dr->name), 0);
 	if (acl != NULL)
 		acl->driver = dr->name;
+	push(c, acl);
 }
 
-static void check_device(acl_ctx *c, hkey *pci, const char *cs_name,
-                         const dmar_device *d)
+/* The devices' keys, found by one walk of Enum\PCI by index: a lookup by
+ * name opens the hardware key (reading its whole subkey list) and scans it
+ * for every device, quadratic in the instances of one hardware id. */
+static void check_devices(acl_ctx *c, hkey *pci, const char *cs_name,
+                          const dmar_control_set *set)
 {
-	/* PCI\<hardware key>\<instance>: the two key names */
-	const char *hw = strchr(d->instance_id, '\\');
-	const char *inst = hw ? strchr(hw + 1, '\\') : NULL;
-	if (hw == NULL || inst == NULL || strchr(inst + 1, '\\') != NULL)
-		return;
-	const char *names[] = { arena_strndup(c->a, hw + 1, (size_t)(inst - hw - 1)),
-	                        inst + 1, "Device Parameters", "DMA Management" };
-	if (names[0] == NULL)
-		return;
-	dmar_key_acl *acl = check_chain(c, pci, arena_printf(c->a, "%s\\Enum\\PCI",
-	                                                     cs_name), names, 4,
-	                                arena_printf(c->a, "%s\\RemappingSupported",
-	                                             d->dma.key_path));
-	if (acl != NULL)
-		acl->instance_id = d->instance_id;
+	static const char *const names[] = { "Device Parameters", "DMA Management" };
+	strmap ids;
+	strmap_init(&ids);
+	dmar_key_acl **found = arena_calloc(c->a, set->n_devices + 1, sizeof(*found));
+	for (size_t i = 0; found && i < set->n_devices; i++)
+		if (strmap_put(&ids, set->devices[i].instance_id, i) != 0)
+			found = NULL;
+	int n_hw = 0;
+	if (found == NULL || hkey_subkey_count(pci, &n_hw) < 0)
+		n_hw = 0;
+	for (int i = 0; i < n_hw; i++) {
+		hkey *hw = NULL;
+		int n_inst = 0;
+		if (hkey_subkey_at(pci, i, &hw) < 0 || hkey_subkey_count(hw, &n_inst) < 0)
+			n_inst = 0;
+		const char *hw_name = hw ? arena_strdup(c->a, hkey_name(hw)) : NULL;
+		for (int j = 0; hw_name && j < n_inst; j++) {
+			hkey *inst = NULL;
+			size_t k;
+			if (hkey_subkey_at(hw, j, &inst) < 0)
+				continue;
+			const char *id = arena_printf(c->a, "PCI\\%s\\%s", hw_name,
+			                              hkey_name(inst));
+			if (id != NULL && strmap_get(&ids, id, &k) && found[k] == NULL) {
+				const dmar_device *d = &set->devices[k];
+				found[k] = check_chain(c, inst, arena_printf(c->a,
+				                       "%s\\Enum\\%s", cs_name, id), names, 2,
+				                       arena_printf(c->a, "%s\\RemappingSupported",
+				                                    d->dma.key_path), 1);
+				if (found[k] != NULL)
+					found[k]->instance_id = d->instance_id;
+			}
+			hkey_free(inst);
+		}
+		hkey_free(hw);
+	}
+	for (size_t i = 0; found && i < set->n_devices; i++)
+		push(c, found[i]);
+	strmap_free(&ids);
 }
 
 int acl_check(hkey *cs, collect_sink *sink, dmar_control_set *set)
@@ -410,8 +473,7 @@ int acl_check(hkey *cs, collect_sink *sink, dmar_control_set *set)
 		for (size_t i = 0; i < set->n_drivers; i++)
 			check_driver(&c, services, set->name, &set->drivers[i]);
 	if (hkey_open(cs, "Enum\\PCI", &pci) > 0)
-		for (size_t i = 0; i < set->n_devices; i++)
-			check_device(&c, pci, set->name, &set->devices[i]);
+		check_devices(&c, pci, set->name, set);
 	hkey_free(services);
 	hkey_free(pci);
 	set->acls = c.acls.items;

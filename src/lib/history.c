@@ -52,7 +52,13 @@ static void record(history_ctx *c, hkey *inst, const char *cs_name,
 	if (id == NULL)
 		return;
 	if (strmap_get(&c->by_id, id, &at)) {
+		/* once per set: the sets are scanned in order, so a repeat in
+		 * this set (duplicate key names) is the last one named; growing
+		 * the list for each would be quadratic in arena memory */
 		dmar_attack_match *m = (dmar_attack_match *)c->matches.items + at;
+		size_t have = strlen(m->control_sets), len = strlen(cs_name);
+		if (have >= len && strcmp(m->control_sets + have - len, cs_name) == 0)
+			return;
 		m->control_sets = arena_printf(c->a, "%s, %s", m->control_sets, cs_name);
 		return;
 	}

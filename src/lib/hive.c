@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "guard.h"
 #include "hive.h"
 #include "limits.h"
 #include "memio.h"
@@ -54,6 +55,7 @@ struct dmar_hive {
 	uint32_t keys_read;        /* since hive_budget_reset */
 	uint32_t values_read;
 	uint32_t max_keys, max_values;
+	image_guard guard;         /* counts lowered for libregf (guard.h) */
 	unsigned limits;           /* HIVE_LIMIT_* reached */
 };
 
@@ -383,6 +385,11 @@ static int recover(dmar_hive *h, dmar_error **err)
 static int open_and_probe(dmar_hive *h, int probe, dmar_error **err)
 {
 	int rc = check_image(h, err);
+	guard_free(&h->guard);   /* a new buffer: nothing of it lowered yet */
+	if (rc == 0 && guard_image(h->data, h->size, &h->guard) != 0)
+		rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	h->info.guarded_cells = (uint32_t)h->guard.n;
+	h->info.guarded_first = h->guard.n ? h->guard.first : NULL;
 	if (rc == 0)
 		rc = open_regf(h, err);
 	if (rc != 0 || !probe)
@@ -429,6 +436,7 @@ static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
 	h->info.recovered_base_block = 0;
 	close_regf(h);
 	buffer_release(h->data, h->capacity, h->data_mapped);
+	guard_free(&h->guard);
 	h->data = NULL;
 	h->size = h->capacity = 0;
 	int rc = load_file(h, h->path, err);
@@ -457,7 +465,9 @@ static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
 		return fall_back_to_primary(h, why, err);
 	}
 	if (rc == 0 && replayed) {
+		guard_swap(h->data, &h->guard, 1);   /* the image as replayed */
 		txlog_sha256(h->data, h->size, h->info.recovered_sha256);
+		guard_swap(h->data, &h->guard, 0);
 		h->info.recovered_size = h->size;
 	}
 	return rc;
@@ -548,6 +558,7 @@ void dmar_hive_free(dmar_hive *h)
 		return;
 	close_regf(h);
 	buffer_release(h->data, h->capacity, h->data_mapped);
+	guard_free(&h->guard);
 	arena_free(h->arena);
 	free(h->path);
 	free(h);
@@ -606,7 +617,15 @@ int dmar_hive_save(const dmar_hive *h, const char *path, dmar_error **err)
 		return dmar_error_set(err, errno == EEXIST ? DMAR_EINVAL : DMAR_EIO,
 		                      "cannot create %s: %s%s", path, strerror(errno),
 		                      errno == EEXIST ? " (it is never replaced)" : "");
-	if (write_all(fd, h->data, h->size) != 0 || fsync(fd) != 0)
+	/* the image as replayed: the words guard.c lowered are written as
+	 * they were */
+	int bad = write_all(fd, h->data, h->size) != 0;
+	for (size_t i = 0; !bad && i < h->guard.n; i++) {
+		uint8_t word[4];
+		put_le32(word, h->guard.patches[i].original);
+		bad = pwrite(fd, word, 4, (off_t)h->guard.patches[i].offset) != 4;
+	}
+	if (bad || fsync(fd) != 0)
 		rc = dmar_error_set(err, DMAR_EIO, "cannot write %s: %s", path,
 		                    strerror(errno));
 	if (close(fd) != 0 && rc == 0)

@@ -19,6 +19,7 @@
 #define HIVE_MAX_KEYS_READ 4000000u     /* key cells opened, all walks together */
 #define HIVE_MAX_VALUES_READ 16000000u  /* values read, all walks together */
 #define HIVE_VALUE_MAX_LOAD (1024u * 1024u)  /* data of one value loaded */
+#define MAX_SUBKEYS_PER_KEY 1048576u    /* subkeys of one key (guard.c) */
 #define NAME_UNITS_MAX 16384            /* UTF-16 units of a key or value name */
 #define MAX_CONTROL_SETS 999            /* ControlSet001..999 */
 

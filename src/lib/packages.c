@@ -242,22 +242,39 @@ static const inf_package *find_inf(const package_index *index, const char *inf)
 	return NULL;
 }
 
-/* The declarations of one package configuration, in the arena. */
+/* Whether declaration v concerns device d: its DMA Management values, and
+ * the DmaRemappingCompatible of the drivers in its stack.  A configuration
+ * may declare any number of services; copying them all into every device
+ * that installs from it is devices x services in memory and output. */
+static int concerns(const dmar_declared_value *v, const dmar_device *d)
+{
+	if (v->service == NULL)
+		return 1;
+	for (size_t k = 0; k < d->n_stack; k++)
+		if (text_casecmp(d->stack[k].driver->name, v->service) == 0)
+			return 1;
+	return 0;
+}
+
+/* The declarations of one package configuration that concern device d, in
+ * the arena. */
 static void configuration_values(const package_index *index, dmar_arena *a,
-                                 dmar_package_chain *chain)
+                                 const dmar_device *d, dmar_package_chain *chain)
 {
 	const dmar_declared_value *all = index->declared.items;
 	size_t n = 0;
 	for (size_t i = 0; i < index->declared.count; i++)
 		n += text_casecmp(all[i].package, chain->package) == 0 &&
-		     text_casecmp(all[i].configuration, chain->section) == 0;
+		     text_casecmp(all[i].configuration, chain->section) == 0 &&
+		     concerns(&all[i], d);
 	dmar_declared_value *mine = arena_calloc(a, n + 1, sizeof(*mine));
 	if (mine == NULL)
 		return;
 	n = 0;
 	for (size_t i = 0; i < index->declared.count; i++)
 		if (text_casecmp(all[i].package, chain->package) == 0 &&
-		    text_casecmp(all[i].configuration, chain->section) == 0)
+		    text_casecmp(all[i].configuration, chain->section) == 0 &&
+		    concerns(&all[i], d))
 			mine[n++] = all[i];
 	chain->declared = mine;
 	chain->n_declared = n;
@@ -359,7 +376,7 @@ static void follow_chain(const package_index *index, class_keys *ck,
 	chain->configuration_path = arena_printf(a, "DriverDatabase\\DriverPackages"
 	                                         "\\%s\\Configurations\\%s",
 	                                         chain->package, chain->section);
-	configuration_values(index, a, chain);
+	configuration_values(index, a, d, chain);
 }
 
 /* Every active package's declaration of a driver's DmaRemappingCompatible. */

@@ -802,6 +802,19 @@ static void rule_weak_acl(rule_ctx *c)
 {
 	for (size_t i = 0; i < c->set->n_acls; i++) {
 		const dmar_key_acl *k = &c->set->acls[i];
+		if (k->problem != NULL) {
+			/* unknown permissions are not safe ones: a descriptor
+			 * Windows accepts but this decoder does not could grant
+			 * anyone the value */
+			draft f;
+			draft_start(&f, c, "DMAR-WEAK-ACL", k->instance_id, 0);
+			f.severity = DMAR_SEV_MEDIUM;
+			evidence(&f, "%s: %s", k->path, k->problem);
+			emit(&f, "who may change %s cannot be verified: the security "
+			     "descriptor of %s could not be decoded (%s)", k->guards,
+			     k->path, k->problem);
+			continue;
+		}
 		if (!k->weak)
 			continue;
 		draft f;

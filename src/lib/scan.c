@@ -385,6 +385,7 @@ static void copy_hive_info(scan_ctx *s, const dmar_hive_info *info)
 	r->hive = *info;
 	r->hive.path = arena_strdup(s->a, info->path);
 	r->hive.embedded_name = arena_strdup(s->a, info->embedded_name);
+	r->hive.guarded_first = arena_strdup(s->a, info->guarded_first);
 	dmar_log_info *logs = arena_calloc(s->a, info->n_logs + 1, sizeof(*logs));
 	for (size_t i = 0; logs != NULL && i < info->n_logs; i++) {
 		logs[i] = info->logs[i];
@@ -411,6 +412,16 @@ static void report_limits(scan_ctx *s, dmar_hive *hive)
 		                   "the hive; later values were not read",
 		                   s->opts->max_values ? s->opts->max_values
 		                                       : HIVE_MAX_VALUES_READ);
+	const dmar_hive_info *info = &s->report->hive;
+	if (info->guarded_cells > 0)
+		arena_strlist_addf(s->a, &s->limits, "%u key or list cell%s declare%s "
+		                   "more entries than %s or than a key may have (a "
+		                   "damaged or hostile hive): only what fits was read; "
+		                   "first: %s", info->guarded_cells,
+		                   info->guarded_cells == 1 ? "" : "s",
+		                   info->guarded_cells == 1 ? "s" : "",
+		                   info->guarded_cells == 1 ? "it holds" : "they hold",
+		                   info->guarded_first ? info->guarded_first : "?");
 	s->report->limits = arena_strlist_items(&s->limits);
 	s->report->n_limits = arena_strlist_count(&s->limits);
 }

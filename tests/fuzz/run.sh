@@ -58,7 +58,11 @@ if [ "${FUZZ_REAL:-1}" = 1 ] && [ -n "${SHARED_HIVES_DIR:-}" ] && [ -d "$SHARED_
 	rm -f "$work/real.tmp"
 fi
 for f in "$abs_top_srcdir"/tests/corpus/*; do
-	[ -f "$f" ] && cp "$f" "$work/seeds/" && seeds=$((seeds + 1))
+	case "$f" in
+	*.md) ;;
+	*.xz) xz -dc "$f" > "$work/seeds/corpus-$(basename "$f" .xz)" && seeds=$((seeds + 1)) ;;
+	*) cp "$f" "$work/seeds/corpus-$(basename "$f")" && seeds=$((seeds + 1)) ;;
+	esac
 done
 echo "fuzz: $seeds seeds, $runs runs, $jobs job(s)"
 [ "$seeds" -gt 0 ] || { echo "fuzz: no seeds: run 'make check' first" >&2; exit 1; }

@@ -248,7 +248,7 @@ struct mtime {
 
 struct acl {
 	char *path;             /* relative to the hive root */
-	unsigned char sd[1024];
+	unsigned char sd[8192];
 	size_t sdlen;
 	unsigned long line;
 };
@@ -871,6 +871,44 @@ static int acl_directive(struct job *j, unsigned long ln, char *args)
 	return 0;
 }
 
+/* ;@ sd KEYPATH = HEX: a raw self-relative descriptor, for descriptors
+ * the acl directive cannot say (object and callback ACEs, damaged ACLs). */
+static int sd_directive(struct job *j, unsigned long ln, char *args)
+{
+	char *key = (char *)skip_space(args), *eq = strstr(key, " = ");
+	const char *rel, *hex;
+	struct acl *a;
+	size_t n = 0;
+
+	if (eq == NULL)
+		return job_fail(j, ln, "want ;@ sd KEYPATH = HEX");
+	*eq = '\0';
+	hex = skip_space(eq + 3);
+	if (relative_key(j, ln, key, &rel) != 0)
+		return -1;
+	a = realloc(j->acls, (j->nacls + 1) * sizeof *a);
+	if (a == NULL)
+		return oom(j, ln);
+	j->acls = a;
+	a += j->nacls;
+	for (const char *p = hex; *p && *p != '\n' && *p != '\r'; p += 2) {
+		unsigned v;
+		if (n == sizeof a->sd || sscanf(p, "%2x", &v) != 1 || p[1] == '\0')
+			return job_fail(j, ln, "the descriptor is not hex bytes (at most "
+					"%zu)", sizeof a->sd);
+		a->sd[n++] = (unsigned char)v;
+	}
+	if (n < 20)
+		return job_fail(j, ln, "a descriptor has at least 20 bytes");
+	a->sdlen = n;
+	a->path = strdup(rel);
+	if (a->path == NULL)
+		return oom(j, ln);
+	a->line = ln;
+	j->nacls++;
+	return 0;
+}
+
 /* s follows ";@". */
 static int directive(struct job *j, unsigned long ln, char *s)
 {
@@ -884,6 +922,8 @@ static int directive(struct job *j, unsigned long ln, char *s)
 		return mtime_directive(j, ln, s);
 	if (strcmp(name, "acl") == 0)
 		return acl_directive(j, ln, s);
+	if (strcmp(name, "sd") == 0)
+		return sd_directive(j, ln, s);
 	return job_fail(j, ln, "unknown directive ;@ %s", name);
 }
 
@@ -1297,6 +1337,8 @@ static const char help_text[] =
 "                                deny:SID:MASK (MASK in hex), e.g.\n"
 "                                ;@ acl ControlSet001\\Services\\x = S-1-5-32-544\n"
 "                                allow:S-1-5-18:F003F allow:S-1-5-32-545:20006\n"
+"  ;@ sd KEYPATH = HEX           the key's descriptor as raw bytes (object\n"
+"                                and callback ACEs, damaged ACLs)\n"
 "TIME is YYYY-MM-DDTHH:MM:SS[.fffffff]Z.  Without directives every time is\n"
 "zero (1601-01-01) and the sequence numbers are equal.  Other ;@ lines are\n"
 "errors.\n"
