@@ -732,8 +732,11 @@ static void collect_allowed_buses(collect_ctx *c, dmar_control_set *out)
 	int n = 0;
 	if (hkey_value_count(k, &n) < 0)
 		read_problem(c, path);
-	if (n > MAX_ALLOWED_BUSES)
+	if (n > MAX_ALLOWED_BUSES) {
+		collect_limit(c->sink, "%s: %d values, only the first %d read",
+		              path, n, MAX_ALLOWED_BUSES);
 		n = MAX_ALLOWED_BUSES;
+	}
 	dmar_allowed_bus *buses = arena_calloc(c->a, (size_t)n + 1, sizeof(*buses));
 	for (int i = 0; buses != NULL && i < n; i++) {
 		hive_value raw;

@@ -17,18 +17,24 @@
 #define MDM_KEY "Microsoft\\PolicyManager\\current\\device\\DmaGuard"
 #define FIRST_24H2_BUILD 26100
 
-/* DeviceEnumerationPolicy from 'key' (absent: present = 0). */
+/* DeviceEnumerationPolicy from 'key' (absent: present = 0); a key or value
+ * that cannot be read is the SOFTWARE hive's error (the policy is unknown,
+ * not unset). */
 static void read_policy(hkey *root, dmar_arena *a, const char *key,
-                        dmar_value *out, uint64_t *written)
+                        dmar_value *out, uint64_t *written, const char **error)
 {
 	hkey *k = NULL;
 	hive_value raw;
 	memset(&raw, 0, sizeof(raw));
 	*written = 0;
-	if (hkey_open(root, key, &k) > 0) {
-		hkey_get_value(k, a, "DeviceEnumerationPolicy", &raw);
+	int r = hkey_open(root, key, &k);
+	if (r > 0) {
+		if (hkey_get_value(k, a, "DeviceEnumerationPolicy", &raw) < 0)
+			r = -1;
 		*written = hkey_last_written(k);
 	}
+	if (r < 0 && *error == NULL)
+		*error = arena_printf(a, "%s: %s", key, hive_last_error(hkey_hive(root)));
 	collect_value(a, &raw, DMAR_VALUE_PLAIN_DWORD,
 	              arena_printf(a, "%s\\DeviceEnumerationPolicy", key), out);
 	if (out->is_dword && out->dword > 2)
@@ -60,7 +66,9 @@ int software_read(dmar_hive *sw, dmar_arena *a, dmar_software *out)
 		                   : "not a SOFTWARE hive: no " CURRENT_VERSION;
 	} else {
 		hive_value raw[6];
-		hkey_get_values(cv, a, names, raw, 6);
+		if (hkey_get_values(cv, a, names, raw, 6) != 0)
+			out->error = arena_printf(a, "%s: %s", CURRENT_VERSION,
+			                          hive_last_error(sw));
 		out->current_build = collect_string(a, &raw[0]);
 		if (out->current_build == NULL)
 			out->current_build = collect_string(a, &raw[1]);
@@ -70,8 +78,10 @@ int software_read(dmar_hive *sw, dmar_arena *a, dmar_software *out)
 		out->product_name = collect_string(a, &raw[4]);
 		out->has_ubr = hive_value_dword(&raw[5], &out->ubr);
 	}
-	read_policy(root, a, GP_KEY, &out->enumeration_gp, &out->enumeration_gp_written);
-	read_policy(root, a, MDM_KEY, &out->enumeration_mdm, &out->enumeration_mdm_written);
+	read_policy(root, a, GP_KEY, &out->enumeration_gp, &out->enumeration_gp_written,
+	            &out->error);
+	read_policy(root, a, MDM_KEY, &out->enumeration_mdm,
+	            &out->enumeration_mdm_written, &out->error);
 	hkey_free(cv);
 	hkey_free(root);
 	return arena_failed(a) ? -1 : 0;
