@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "strmap.h"
 #include "text.h"
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "pciid.h"
 #include "props.h"
 #include "report.h"

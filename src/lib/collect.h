@@ -20,7 +20,7 @@ typedef struct collect_sink {
 	dmar_arena *arena;
 	arena_strlist *problems;   /* parts that could not be read */
 	arena_strlist *warnings;   /* oddities worth a line */
-	arena_strlist *limits;     /* bounds of limits.h reached */
+	arena_strlist *limits;     /* bounds of bounds.h reached */
 	visited *cells;            /* key cells entered in this hive */
 	size_t *shared;            /* shared cells skipped so far */
 } collect_sink;
@@ -32,7 +32,7 @@ typedef struct collect_sink {
  * damaged or hostile hive: a warning names it), -1 out of memory. */
 int collect_first_visit(collect_sink *sink, hkey *k, const char *parent_path);
 
-/* Record that a bound of limits.h stopped a walk: what was not read. */
+/* Record that a bound of bounds.h stopped a walk: what was not read. */
 void collect_limit(collect_sink *sink, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

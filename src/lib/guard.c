@@ -13,7 +13,7 @@
 
 #include "bytes.h"
 #include "guard.h"
-#include "limits.h"
+#include "bounds.h"
 
 #define HBINS_START 4096u
 #define NO_CELL 0xFFFFFFFFu

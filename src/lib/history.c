@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "pciid.h"
 #include "props.h"
 #include "strmap.h"

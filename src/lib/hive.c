@@ -10,7 +10,7 @@
 
 #include "guard.h"
 #include "hive.h"
-#include "limits.h"
+#include "bounds.h"
 #include "memio.h"
 
 #include <errno.h>

@@ -15,10 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "arena.h"
 
-/* Values bigger than HIVE_VALUE_MAX_LOAD (limits.h) are reported with their
+/* Values bigger than HIVE_VALUE_MAX_LOAD (bounds.h) are reported with their
  * size but not loaded. */
 
 typedef struct hkey hkey;
@@ -38,7 +38,7 @@ int hive_value_dword(const hive_value *v, uint32_t *out);
 /* The message of the last failed operation on this hive ("" if none). */
 const char *hive_last_error(const dmar_hive *h);
 
-/* The hive-wide budgets of limits.h: keys and values read.  A read past
+/* The hive-wide budgets of bounds.h: keys and values read.  A read past
  * one fails (-1, hive_last_error() says which limit); the scan resets them
  * when it starts and reports those reached. */
 enum { HIVE_LIMIT_KEYS = 1, HIVE_LIMIT_VALUES = 2 };

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "limits.h"
+#include "bounds.h"
 #include "packages.h"
 
 #include <stdio.h>

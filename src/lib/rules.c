@@ -1172,7 +1172,7 @@ static void rule_hive_recovered(rule_ctx *c)
 	     h->recovered_first_seq, h->recovered_last_seq, h->recovered_pages);
 }
 
-/* A bound of limits.h stopped a walk: the report is partial. */
+/* A bound of bounds.h stopped a walk: the report is partial. */
 static void rule_hive_limit(rule_ctx *c)
 {
 	const dmar_report *r = c->report;

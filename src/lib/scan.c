@@ -20,7 +20,7 @@
 #include "hive.h"
 #include "history.h"
 #include "idtable.h"
-#include "limits.h"
+#include "bounds.h"
 #include "packages.h"
 #include "report.h"
 #include "rules.h"
@@ -43,7 +43,7 @@ typedef struct scan_ctx {
 	hkey *root;
 	arena_strlist problems;
 	arena_strlist warnings;
-	arena_strlist limits;                /* bounds of limits.h reached */
+	arena_strlist limits;                /* bounds of bounds.h reached */
 	visited cells;                       /* key cells entered */
 	const dmar_tables *tables;           /* the caller's, or 'own' */
 	dmar_tables *own;

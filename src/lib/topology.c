@@ -18,7 +18,7 @@
  */
 #include "config.h"
 
-#include "limits.h"
+#include "bounds.h"
 #include "topology.h"
 
 #include <stdarg.h>

@@ -31,7 +31,7 @@
  */
 #include "config.h"
 
-#include "limits.h"
+#include "bounds.h"
 #include "txlog.h"
 
 #include <dirent.h>

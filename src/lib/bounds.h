@@ -1,5 +1,5 @@
 /*
- * limits.h - every bound on the work one hive can cause, in one place.
+ * bounds.h - every bound on the work one hive can cause, in one place.
  *
  * A hive from a compromised machine is attacker-controlled: lists of a
  * million keys, cells shared by thousands of keys, parent chains that loop,
@@ -9,8 +9,8 @@
  * report is never mistaken for a whole one.  Real SYSTEM hives stay one or
  * two orders of magnitude under every bound.
  */
-#ifndef DMAR_LIMITS_H
-#define DMAR_LIMITS_H
+#ifndef DMAR_BOUNDS_H
+#define DMAR_BOUNDS_H
 
 #include <stdint.h>
 
@@ -53,4 +53,4 @@
 #define MAX_PRINCIPALS 64               /* distinct SIDs per key; more and
                                            the key is reported undecided */
 
-#endif /* DMAR_LIMITS_H */
+#endif /* DMAR_BOUNDS_H */
