@@ -65,6 +65,14 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* The length of an allocated cell (its size field is negative), else 0;
+ * a size field may already be damaged by an earlier step. */
+static uint32_t alloc_len(const uint8_t *p)
+{
+	uint32_t raw = get32(p);
+	return raw > 0x80000000u ? 0u - raw : 0;
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -192,7 +200,7 @@ static void offsets(uint8_t *h, size_t size, const uint32_t *cells, size_t n)
 {
 	for (uint32_t i = 1 + rnd_below(8), tries = 0; i > 0 && n && tries < 1000; tries++) {
 		uint32_t c = cells[rnd_below((uint32_t)n)];
-		uint32_t len = (uint32_t)-(int32_t)get32(h + c);
+		uint32_t len = alloc_len(h + c);
 		uint32_t at;
 		if (len < 8 || !offset_field(h + c + 4, len - 4, &at))
 			continue;
@@ -206,7 +214,7 @@ static void counts(uint8_t *h, const uint32_t *cells, size_t n)
 	static const uint32_t big[] = { 0xFFFFFFFFu, 0x7FFFFFFFu, 0x10000u, 1000000u };
 	for (uint32_t i = 1 + rnd_below(6), tries = 0; i > 0 && n && tries < 1000; tries++) {
 		uint32_t c = cells[rnd_below((uint32_t)n)];
-		uint32_t len = (uint32_t)-(int32_t)get32(h + c);
+		uint32_t len = alloc_len(h + c);
 		uint8_t *d = h + c + 4;
 		if (len >= 0x50 && memcmp(d, "nk", 2) == 0) {
 			put32(d + (rnd_below(2) ? 0x14 : 0x24), big[rnd_below(4)]);

@@ -834,6 +834,27 @@ static int mtime_directive(struct job *j, unsigned long ln, char *args)
 	return add_mtime(j, ln, rel, filetime);
 }
 
+/* The next descriptor slot (not yet counted), or NULL. */
+static struct acl *acl_slot(struct job *j)
+{
+	struct acl *a = realloc(j->acls, (j->nacls + 1) * sizeof *a);
+	if (a == NULL)
+		return NULL;
+	j->acls = a;
+	return a + j->nacls;
+}
+
+/* Count the filled slot a as the descriptor of key 'rel'. */
+static int acl_keep(struct job *j, unsigned long ln, struct acl *a, const char *rel)
+{
+	a->path = strdup(rel);
+	if (a->path == NULL)
+		return oom(j, ln);
+	a->line = ln;
+	j->nacls++;
+	return 0;
+}
+
 /* ;@ acl KEYPATH = OWNER ACE...: the key path may hold spaces; the
  * descriptor is built now so that a bad one is reported with its line. */
 static int acl_directive(struct job *j, unsigned long ln, char *args)
@@ -855,20 +876,12 @@ static int acl_directive(struct job *j, unsigned long ln, char *args)
 		return job_fail(j, ln, "want an owner SID after '='");
 	if (relative_key(j, ln, key, &rel) != 0)
 		return -1;
-	a = realloc(j->acls, (j->nacls + 1) * sizeof *a);
-	if (a == NULL)
+	if ((a = acl_slot(j)) == NULL)
 		return oom(j, ln);
-	j->acls = a;
-	a += j->nacls;
 	if (regf_build_sd(owner, words, n, a->sd, sizeof a->sd, &a->sdlen, msg,
 			  sizeof msg) != 0)
 		return job_fail(j, ln, "%s", msg);
-	a->path = strdup(rel);
-	if (a->path == NULL)
-		return oom(j, ln);
-	a->line = ln;
-	j->nacls++;
-	return 0;
+	return acl_keep(j, ln, a, rel);
 }
 
 /* ;@ sd KEYPATH = HEX: a raw self-relative descriptor, for descriptors
@@ -886,11 +899,8 @@ static int sd_directive(struct job *j, unsigned long ln, char *args)
 	hex = skip_space(eq + 3);
 	if (relative_key(j, ln, key, &rel) != 0)
 		return -1;
-	a = realloc(j->acls, (j->nacls + 1) * sizeof *a);
-	if (a == NULL)
+	if ((a = acl_slot(j)) == NULL)
 		return oom(j, ln);
-	j->acls = a;
-	a += j->nacls;
 	for (const char *p = hex; *p && *p != '\n' && *p != '\r'; p += 2) {
 		unsigned v;
 		if (n == sizeof a->sd || sscanf(p, "%2x", &v) != 1 || p[1] == '\0')
@@ -901,12 +911,7 @@ static int sd_directive(struct job *j, unsigned long ln, char *args)
 	if (n < 20)
 		return job_fail(j, ln, "a descriptor has at least 20 bytes");
 	a->sdlen = n;
-	a->path = strdup(rel);
-	if (a->path == NULL)
-		return oom(j, ln);
-	a->line = ln;
-	j->nacls++;
-	return 0;
+	return acl_keep(j, ln, a, rel);
 }
 
 /* s follows ";@". */
