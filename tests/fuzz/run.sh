@@ -7,7 +7,7 @@
 # The seed corpus is made here, in the build folder, from what the tests
 # build (run 'make check' first): every fixture hive, the demo hive, each
 # transaction-log scenario as one input (hive and logs joined by the
-# harness's separator) and, when ../shared is there, the first 256 KiB of
+# harness's separator) and, when ../shared is there, the first 64 KiB of
 # each real hive.  New
 # inputs the fuzzer finds are kept in tests/work/fuzz/corpus; crashes,
 # leaks and timeouts are written to tests/work/fuzz/artifacts - copy them
@@ -46,12 +46,12 @@ for d in "$abs_top_builddir"/tests/work/txlog/prebuilt/*/ "$abs_top_builddir"/te
 	add "txlog-$(basename "$d")" "$d/SYSTEM" $logs
 done
 if [ "${FUZZ_REAL:-1}" = 1 ] && [ -n "${SHARED_HIVES_DIR:-}" ] && [ -d "$SHARED_HIVES_DIR" ]; then
-	# the first 256 KiB of each (base block made to agree): whole real
+	# the first 64 KiB of each (base block made to agree): whole real
 	# hives of 3 to 15 MB would slow every execution a hundredfold
 	for x in "$SHARED_HIVES_DIR"/*.xz; do
 		case "$x" in *.LOG*) continue ;; esac
 		xz -dc "$x" > "$work/real.tmp" &&
-			"$abs_top_builddir/tests/tools/mutate" --cut "$work/real.tmp" "$work/real.cut" 262144 &&
+			"$abs_top_builddir/tests/tools/mutate" --cut "$work/real.tmp" "$work/real.cut" 65536 &&
 			add "real-$(basename "$x" .xz)" "$work/real.cut"
 	done
 	rm -f "$work/real.cut"
@@ -64,9 +64,9 @@ for f in "$abs_top_srcdir"/tests/corpus/*; do
 	*) cp "$f" "$work/seeds/corpus-$(basename "$f")" && seeds=$((seeds + 1)) ;;
 	esac
 done
-# seeds over 256 KiB (large corpus entries) would slow every execution:
+# seeds over 160 KiB (large corpus entries) would slow every execution:
 # the regression test runs them whole
-find "$work/seeds" -type f -size +256k -exec rm -f {} +
+find "$work/seeds" -type f -size +160k -exec rm -f {} +
 seeds=$(find "$work/seeds" -type f | wc -l)
 echo "fuzz: $seeds seeds, $runs runs, $jobs job(s)"
 [ "$seeds" -gt 0 ] || { echo "fuzz: no seeds: run 'make check' first" >&2; exit 1; }
@@ -74,12 +74,12 @@ echo "fuzz: $seeds seeds, $runs runs, $jobs job(s)"
 cd "$work"
 if [ "$jobs" -gt 1 ]; then
 	per=$(( (runs + jobs - 1) / jobs ))
-	"$harness" -runs="$per" -jobs="$jobs" -workers="$jobs" -max_len="${FUZZ_MAX_LEN:-262144}" \
+	"$harness" -runs="$per" -jobs="$jobs" -workers="$jobs" -max_len="${FUZZ_MAX_LEN:-163840}" \
 		-timeout=20 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" \
 		-print_final_stats=1 "$work/corpus" "$work/seeds"
 	cat fuzz-*.log | grep -E 'stat::number_of_executed_units|Done|ERROR' || true
 else
-	"$harness" -runs="$runs" -max_len="${FUZZ_MAX_LEN:-262144}" -timeout=20 \
+	"$harness" -runs="$runs" -max_len="${FUZZ_MAX_LEN:-163840}" -timeout=20 \
 		-rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" \
 		-print_final_stats=1 "$work/corpus" "$work/seeds"
 fi
