@@ -23,7 +23,23 @@ typedef struct image {
 	size_t size;
 	image_guard *g;
 	int failed;
+	uint8_t *lists_seen;       /* a bit per 8 bytes: list cells referenced */
+	uint8_t *keys_seen;        /* ... key cells referenced from a list */
 } image;
+
+/* Mark the cell at 'rel' in 'bits'; 1 when it was marked before.  Windows
+ * never lets two keys share a list, nor two list entries name one key:
+ * libregf would read such a cell again for every reference, which a
+ * hostile hive multiplies into hours. */
+static int seen_before(const image *im, uint8_t *bits, uint32_t rel)
+{
+	uint64_t i = rel / 8;
+	if ((uint64_t)HBINS_START + rel >= im->size)
+		return 0;   /* not a cell: libregf says so itself */
+	int was = (bits[i / 8] >> (i % 8)) & 1;
+	bits[i / 8] |= (uint8_t)(1u << (i % 8));
+	return was;
+}
 
 /* The data of the cell at relative offset 'rel', and its length, or NULL.
  * A free cell counts too: in a dirty hive a key may point to a list whose
@@ -84,6 +100,16 @@ static uint32_t leaf_entries(image *im, uint32_t rel)
 			         "declares %u entries but holds %u", rel, count, fits);
 		count = fits;
 	}
+	for (uint32_t i = 0; i < count; i++) {
+		if (!seen_before(im, im->keys_seen, le32(l + 4 + size * i)))
+			continue;
+		if (patch(im, l, (uint32_t)l[0] | (uint32_t)l[1] << 8 | i << 16))
+			snprintf(im->g->first, sizeof(im->g->first), "list cell at 0x%X: "
+			         "entry %u names a key cell another entry names; %u of "
+			         "%u entries kept", rel, i, i, count);
+		count = i;
+		break;
+	}
 	return count;
 }
 
@@ -102,6 +128,11 @@ static void check_subkeys(image *im, uint32_t rel, uint32_t declared)
 	}
 	uint32_t count = l[2] | (uint32_t)l[3] << 8, fits = (len - 4) / 4;
 	uint32_t keep = count < fits ? count : fits;
+	for (uint32_t i = 0; i < keep; i++)
+		if (seen_before(im, im->lists_seen, le32(l + 4 + 4 * i))) {
+			keep = i;   /* a leaf list named twice */
+			break;
+		}
 	/* what the key declares, with room for a count a dirty hive has not
 	 * brought up to date yet, and never more than MAX_SUBKEYS_PER_KEY */
 	uint64_t bound = (uint64_t)declared + 65536;
@@ -128,8 +159,17 @@ static void check_key(image *im, uint8_t *nk, uint32_t len, uint32_t rel)
 	if (len < 0x4C)
 		return;
 	uint32_t subkeys = le32(nk + 0x14), values = le32(nk + 0x24);
-	if (subkeys > 0)
-		check_subkeys(im, le32(nk + 0x1C), subkeys);
+	uint32_t list = le32(nk + 0x1C);
+	if (subkeys > 0 && list != NO_CELL && seen_before(im, im->lists_seen, list)) {
+		/* another key's subkey list: this key is read without subkeys */
+		if (patch(im, nk + 0x14, 0))
+			snprintf(im->g->first, sizeof(im->g->first), "key cell at 0x%X "
+			         "shares its subkey list at 0x%X with another key", rel,
+			         list);
+		patch(im, nk + 0x1C, NO_CELL);
+	} else if (subkeys > 0) {
+		check_subkeys(im, list, subkeys);
+	}
 	if (values == 0)
 		return;
 	/* a list that is not a cell at all is left to libregf, which cannot
@@ -146,8 +186,12 @@ static void check_key(image *im, uint8_t *nk, uint32_t len, uint32_t rel)
 
 int guard_image(uint8_t *data, size_t size, image_guard *g)
 {
-	image im = { data, size, g, 0 };
+	image im = { data, size, g, 0, NULL, NULL };
 	memset(g, 0, sizeof(*g));
+	im.lists_seen = calloc(size / 64 + 1, 1);
+	im.keys_seen = calloc(size / 64 + 1, 1);
+	if (im.lists_seen == NULL || im.keys_seen == NULL)
+		im.failed = 1;
 	uint64_t bin = HBINS_START;
 	while (bin + 32 <= size && !im.failed) {
 		if (memcmp(data + bin, "hbin", 4) != 0)
@@ -166,6 +210,8 @@ int guard_image(uint8_t *data, size_t size, image_guard *g)
 		}
 		bin += bin_size;
 	}
+	free(im.lists_seen);
+	free(im.keys_seen);
 	if (im.failed) {
 		guard_swap(data, g, 1);
 		guard_free(g);

@@ -9,7 +9,10 @@
  * real key.  Before libregf sees the image, every key cell's counts are
  * checked against the list cells they point to, and a count larger than
  * its list can hold (or index lists totalling far more subkeys than the key
- * declares, or more than MAX_SUBKEYS_PER_KEY) is lowered to what fits.  The changes are
+ * declares, or more than MAX_SUBKEYS_PER_KEY) is lowered to what fits;
+ * a list two keys share, or a list entry naming a key another entry names
+ * (never so in a hive Windows wrote: libregf would reread the cell for
+ * every reference), is cut at the second reference.  The changes are
  * made in the analysed copy only, remembered, and undone for hashing and
  * saving: the evidence and what --save-recovered writes stay as they were.
  */
