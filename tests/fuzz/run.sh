@@ -68,7 +68,7 @@ done
 # the regression test runs them whole
 find "$work/seeds" -type f -size +160k -exec rm -f {} +
 seeds=$(find "$work/seeds" -type f | wc -l)
-echo "fuzz: $seeds seeds, $runs runs, $jobs job(s)"
+echo "fuzz: $seeds seeds, $runs runs, $jobs at a time"
 [ "$seeds" -gt 0 ] || { echo "fuzz: no seeds: run 'make check' first" >&2; exit 1; }
 
 cd "$work"
