@@ -43,7 +43,7 @@ run() {
 	esac
 	case "$format" in
 	json) "$JSONVALID" json "$out" || { echo "FAIL $file: invalid JSON"; failed=1; } ;;
-	timeline) "$JSONVALID" jsonl "$out" || { echo "FAIL $file: invalid JSON lines"; failed=1; } ;;
+	timeline|jsonl) "$JSONVALID" jsonl "$out" || { echo "FAIL $file: invalid JSON lines"; failed=1; } ;;
 	csv) [ -s "$out" ] && head -c 5 "$out" | grep -q '^hive,' ||
 		{ echo "FAIL $file: no CSV header"; failed=1; } ;;
 	esac
@@ -55,6 +55,7 @@ run_all() {
 	run "$1" text --tree --acls -v --control-set all
 	run "$1" json --control-set all
 	run "$1" csv
+	run "$1" jsonl --control-set all
 	run "$1" timeline
 }
 

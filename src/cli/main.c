@@ -374,6 +374,7 @@ static int run(cli_options *opts, FILE *f)
 		.ops = opts->format == FORMAT_JSON ? &output_json_ops
 		     : opts->format == FORMAT_TIMELINE ? &output_timeline_ops
 		     : opts->format == FORMAT_CSV ? &output_csv_ops
+		     : opts->format == FORMAT_JSONL ? &output_jsonl_ops
 		     : &output_text_ops,
 		.out = f,
 		.opts = opts,

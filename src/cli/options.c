@@ -53,7 +53,9 @@ static const char HELP[] =
 "                           report is partial and says so (HIVE-LIMIT)\n"
 "\n"
 "What to write:\n"
-"  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), csv\n"
+"  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), jsonl\n"
+"                           (a line per hive, device and finding, each with\n"
+"                           the hive path and sha256, for log pipelines), csv\n"
 "                           (one row per device, RFC 4180, safe to open in a\n"
 "                           spreadsheet) or timeline (one JSON line per dated\n"
 "                           event, for Timesketch: key writes, device\n"
@@ -280,8 +282,11 @@ static int apply_option(int c, const char *arg, cli_options *o)
 			o->format = FORMAT_TIMELINE;
 		else if (strcmp(arg, "csv") == 0)
 			o->format = FORMAT_CSV;
+		else if (strcmp(arg, "jsonl") == 0)
+			o->format = FORMAT_JSONL;
 		else
-			return usage_error("--format: '%s' is not text, json, csv or timeline", arg);
+			return usage_error("--format: '%s' is not text, json, jsonl, csv or "
+			                   "timeline", arg);
 		break;
 	case 'o':
 		o->output = arg;

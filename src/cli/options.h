@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 typedef enum out_format {
-	FORMAT_TEXT, FORMAT_JSON, FORMAT_TIMELINE, FORMAT_CSV
+	FORMAT_TEXT, FORMAT_JSON, FORMAT_TIMELINE, FORMAT_CSV, FORMAT_JSONL
 } out_format;
 
 typedef struct cli_options {

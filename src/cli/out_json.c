@@ -566,3 +566,84 @@ static int json_end(output *o)
 }
 
 const output_ops output_json_ops = { json_begin, json_hive, json_failed, json_end };
+
+/* ---- --format jsonl ------------------------------------------------------------- */
+
+/* One JSON value per line for log pipelines: a "hive" line per hive and
+ * control set, then a "device" line per device and a "finding" line per
+ * finding, each carrying the hive path and sha256 and the control set.
+ * Nothing is held back between hives. */
+
+static void jsonl_line(output *o, json_t *line)
+{
+	if (line != NULL && jsonsafe_dump(line, o->out, JSON_COMPACT) == 0)
+		fputc('\n', o->out);
+	json_decref(line);
+}
+
+static json_t *jsonl_base(const char *type, const dmar_report *r,
+                          const dmar_control_set *set)
+{
+	return json_pack("{s:s, s:o, s:o, s:o}", "type", type,
+	                 "hive", jstr(r->hive.path), "hive_sha256", jstr(r->hive.sha256),
+	                 "control_set", set ? jstr(set->name) : json_null());
+}
+
+/* base + every member of fields (which is consumed). */
+static json_t *jsonl_with(json_t *base, json_t *fields)
+{
+	if (base != NULL && fields != NULL)
+		json_object_update(base, fields);
+	json_decref(fields);
+	return base;
+}
+
+static void jsonl_set(output *o, const dmar_report *r, const dmar_control_set *set)
+{
+	size_t shown = 0;
+	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
+		shown += set->findings[i].severity >= o->opts->min_severity;
+	jsonl_line(o, jsonl_with(jsonl_base("hive", r, set), json_pack(
+		"{s:I, s:b, s:b, s:o, s:s, s:I, s:I, s:o, s:o}",
+		"size", (json_int_t)r->hive.size, "dirty", r->hive.dirty,
+		"recovered", r->hive.recovered, "os_build", jstr(r->os_build),
+		"rules", rules_name(r->rules),
+		"devices", (json_int_t)(set ? set->n_devices : 0),
+		"findings", (json_int_t)shown,
+		"limits_reached", jstrings(r->limits, r->n_limits),
+		"error", jstr(r->error))));
+	for (size_t i = 0; set != NULL && i < set->n_devices; i++)
+		jsonl_line(o, jsonl_with(jsonl_base("device", r, set),
+		                         jdevice(&set->devices[i])));
+	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
+		if (set->findings[i].severity >= o->opts->min_severity)
+			jsonl_line(o, jsonl_with(jsonl_base("finding", r, set),
+			                         jfinding(&set->findings[i])));
+}
+
+static void jsonl_begin(output *o)
+{
+	(void)o;
+}
+
+static void jsonl_hive(output *o, const dmar_report *r)
+{
+	if (r->n_sets == 0)
+		jsonl_set(o, r, NULL);
+	for (size_t i = 0; i < r->n_sets; i++)
+		jsonl_set(o, r, &r->sets[i]);
+}
+
+static void jsonl_failed(output *o, const char *path, const char *message)
+{
+	jsonl_line(o, json_pack("{s:s, s:o, s:n, s:n, s:o}", "type", "hive",
+	                        "hive", jstr(path), "hive_sha256", "control_set",
+	                        "error", jstr(message)));
+}
+
+static int jsonl_end(output *o)
+{
+	return ferror(o->out) ? -1 : 0;
+}
+
+const output_ops output_jsonl_ops = { jsonl_begin, jsonl_hive, jsonl_failed, jsonl_end };

@@ -35,5 +35,6 @@ extern const output_ops output_text_ops;
 extern const output_ops output_json_ops;
 extern const output_ops output_timeline_ops;
 extern const output_ops output_csv_ops;
+extern const output_ops output_jsonl_ops;
 
 #endif /* DMAR_OUTPUT_H */
