@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include "acl.h"
+#include "bytes.h"
 
 #include <libfwnt.h>
 #include <stdio.h>
@@ -129,12 +130,6 @@ typedef struct acl_ctx {
 	arena_vec acls;            /* dmar_key_acl */
 } acl_ctx;
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* The SID at p (at most 'avail' bytes) as text, or NULL. */
 static const char *sid_text(acl_ctx *c, const uint8_t *p, size_t avail)
 {
@@ -199,7 +194,7 @@ static int apply_ace(acl_ctx *c, decoded *d, const uint8_t *ace, size_t size)
 	case ACE_DENIED_OBJECT: {
 		if (size < 12)
 			return -1;
-		uint32_t of = rd32(ace + 8);
+		uint32_t of = le32(ace + 8);
 		if (of & ACE_OBJECT_TYPE_PRESENT)
 			return 0;   /* about one object type: not the key's rights */
 		sid_at = 12 + ((of & ACE_INHERITED_OBJECT_TYPE_PRESENT) ? 16 : 0);
@@ -220,7 +215,7 @@ static int apply_ace(acl_ctx *c, decoded *d, const uint8_t *ace, size_t size)
 	if (p == NULL)
 		return -1;
 	size_t i = (size_t)(p - d->principals);
-	uint32_t r = rights_of(rd32(ace + 4));
+	uint32_t r = rights_of(le32(ace + 4));
 	if (allow)
 		p->rights |= r & ~d->denied[i];
 	else
@@ -243,7 +238,7 @@ static void decode(acl_ctx *c, decoded *d)
 		return;
 	}
 	uint16_t control = (uint16_t)(b[2] | b[3] << 8);
-	uint32_t owner_at = rd32(b + 4), dacl_at = rd32(b + 16);
+	uint32_t owner_at = le32(b + 4), dacl_at = le32(b + 16);
 	if (owner_at != 0 && owner_at < d->size)
 		d->owner = sid_text(c, b + owner_at, d->size - owner_at);
 	/* no DACL (SE_DACL_PRESENT clear) or a NULL one: no restriction */

@@ -145,14 +145,6 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static int base_block_sound(const uint8_t *b)
 {
 	return le32(b + 508) == txlog_base_block_checksum(b);
@@ -466,11 +458,11 @@ static void apply_entry(replay_ctx *c, log_file *l, const log_entry *e)
 	}
 	l->info->entries_applied++;
 	l->info->applied = 1;
-	put32(img->data + 4, e->seq);
-	put32(img->data + 8, e->seq);
-	put32(img->data + 40, e->hbins_size);
+	put_le32(img->data + 4, e->seq);
+	put_le32(img->data + 8, e->seq);
+	put_le32(img->data + 40, e->hbins_size);
 	/* only bit 0 of the base block's flags travels in a log entry */
-	put32(img->data + 144, (le32(img->data + 144) & ~1u) | (e->flags & 1u));
+	put_le32(img->data + 144, (le32(img->data + 144) & ~1u) | (e->flags & 1u));
 	if (!c->r->recovered)
 		c->r->first_seq = e->seq;
 	c->r->last_seq = e->seq;
@@ -568,7 +560,7 @@ static void replay_from_latest(replay_ctx *c, log_file *logs, size_t n)
 	if (latest == NULL)
 		return;
 	memcpy(c->img->data, latest->data, 508);
-	put32(c->img->data + 28, 0);   /* a primary file again */
+	put_le32(c->img->data + 28, 0);   /* a primary file again */
 	c->r->base_block_restored = 1;
 	for (size_t i = 0; i < n; i++)
 		if (&logs[i] != latest && logs[i].usable && logs[i].format == FORMAT_NEW)
@@ -636,7 +628,7 @@ static void apply_old(replay_ctx *c, log_file *l)
 		return;
 	if (!base_block_sound(c->img->data)) {
 		memcpy(c->img->data, b, 508);   /* the log keeps a good copy */
-		put32(c->img->data + 28, 0);
+		put_le32(c->img->data + 28, 0);
 		c->r->base_block_restored = 1;
 	}
 	uint32_t before = c->r->pages;
@@ -648,9 +640,9 @@ static void apply_old(replay_ctx *c, log_file *l)
 		       SECTOR);
 		c->r->pages += touch(c, SECTOR * i, SECTOR);
 	}
-	put32(c->img->data + 4, le32(b + 4));
-	put32(c->img->data + 8, le32(b + 4));
-	put32(c->img->data + 40, hbins);
+	put_le32(c->img->data + 4, le32(b + 4));
+	put_le32(c->img->data + 8, le32(b + 4));
+	put_le32(c->img->data + 40, hbins);
 	l->info->pages_applied = c->r->pages - before;
 	l->info->applied = 1;
 	c->r->recovered = 1;
@@ -739,7 +731,7 @@ static void replay(replay_ctx *c, log_file *logs, size_t n)
 			                                "before it" : "no valid log entry";
 	}
 	if (c->r->recovered || c->r->base_block_restored)
-		put32(c->img->data + 508, txlog_base_block_checksum(c->img->data));
+		put_le32(c->img->data + 508, txlog_base_block_checksum(c->img->data));
 }
 
 /* The most hive bins a log may announce: what the primary holds plus every

@@ -26,11 +26,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bytes.h"
+#include "regfwrite.h"
 
 #define BASE 4096u
 #define MAX_CELLS 200000
@@ -51,25 +53,11 @@ static uint32_t rnd_below(uint32_t n)
 	return n ? rnd() % n : 0;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* The length of an allocated cell (its size field is negative), else 0;
  * a size field may already be damaged by an earlier step. */
 static uint32_t alloc_len(const uint8_t *p)
 {
-	uint32_t raw = get32(p);
+	uint32_t raw = le32(p);
 	return raw > 0x80000000u ? 0u - raw : 0;
 }
 
@@ -79,18 +67,6 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-static void fix_checksum(uint8_t *h)
-{
-	uint32_t x = 0;
-	for (size_t i = 0; i < 508; i += 4)
-		x ^= get32(h + i);
-	if (x == 0xFFFFFFFFu)
-		x = 0xFFFFFFFEu;
-	else if (x == 0)
-		x = 1;
-	put32(h + 508, x);
-}
-
 /* Offsets (from the file start) of the cells, by walking the bins. */
 static size_t find_cells(const uint8_t *h, size_t size, uint32_t *cells)
 {
@@ -98,11 +74,11 @@ static size_t find_cells(const uint8_t *h, size_t size, uint32_t *cells)
 	while (bin + 32 <= size && n < MAX_CELLS) {
 		if (memcmp(h + bin, "hbin", 4) != 0)
 			break;
-		uint32_t bin_size = get32(h + bin + 8);
+		uint32_t bin_size = le32(h + bin + 8);
 		if (bin_size < 32 || bin_size % 4096 || bin_size > size - bin)
 			break;
 		for (size_t c = bin + 32; c + 4 <= bin + bin_size && n < MAX_CELLS;) {
-			int32_t cs = (int32_t)get32(h + c);
+			int32_t cs = (int32_t)le32(h + c);
 			uint32_t len = cs < 0 ? (uint32_t)-(int64_t)cs : (uint32_t)cs;
 			if (len < 8 || len % 8 || len > bin + bin_size - c)
 				break;
@@ -113,6 +89,15 @@ static size_t find_cells(const uint8_t *h, size_t size, uint32_t *cells)
 		bin += bin_size;
 	}
 	return n;
+}
+
+/* Cut the image to 'keep' bytes, the base block's hive-bins size and
+ * checksum made to agree. */
+static size_t set_length(uint8_t *h, size_t keep)
+{
+	put_le32(h + 0x28, (uint32_t)(keep - BASE));
+	regf_fix_checksum(h, keep, NULL, 0);
+	return keep;
 }
 
 static uint32_t interesting(uint32_t self, const uint32_t *cells, size_t n,
@@ -151,9 +136,7 @@ static size_t truncate_hive(uint8_t *h, size_t size)
 		keep -= (keep - BASE) % 4096;             /* sometimes at a bin edge */
 	if (keep <= BASE)
 		keep = BASE + 4096;
-	put32(h + 0x28, (uint32_t)(keep - BASE));
-	fix_checksum(h);
-	return keep;
+	return set_length(h, keep);
 }
 
 static void cell_sizes(uint8_t *h, const uint32_t *cells, size_t n)
@@ -161,7 +144,7 @@ static void cell_sizes(uint8_t *h, const uint32_t *cells, size_t n)
 	static const uint32_t sizes[] = { 0, 1, 0xFFFFFFF8u, 0x7FFFFFF8u,
 	                                  0x80000000u, 8, 0xFFFFF000u, 16 };
 	for (uint32_t i = 1 + rnd_below(8); i > 0 && n; i--)
-		put32(h + cells[rnd_below((uint32_t)n)],
+		put_le32(h + cells[rnd_below((uint32_t)n)],
 		      sizes[rnd_below(sizeof(sizes) / sizeof(sizes[0]))]);
 }
 
@@ -204,7 +187,7 @@ static void offsets(uint8_t *h, size_t size, const uint32_t *cells, size_t n)
 		uint32_t at;
 		if (len < 8 || !offset_field(h + c + 4, len - 4, &at))
 			continue;
-		put32(h + c + 4 + at, interesting(c, cells, n, size));
+		put_le32(h + c + 4 + at, interesting(c, cells, n, size));
 		i--;
 	}
 }
@@ -217,12 +200,12 @@ static void counts(uint8_t *h, const uint32_t *cells, size_t n)
 		uint32_t len = alloc_len(h + c);
 		uint8_t *d = h + c + 4;
 		if (len >= 0x50 && memcmp(d, "nk", 2) == 0) {
-			put32(d + (rnd_below(2) ? 0x14 : 0x24), big[rnd_below(4)]);
+			put_le32(d + (rnd_below(2) ? 0x14 : 0x24), big[rnd_below(4)]);
 		} else if (len >= 8 && (memcmp(d, "lf", 2) == 0 || memcmp(d, "lh", 2) == 0 ||
 		                        memcmp(d, "li", 2) == 0 || memcmp(d, "ri", 2) == 0)) {
 			put16(d + 2, (uint16_t)(0x8000u + rnd_below(0x8000u)));
 		} else if (len >= 0x18 && memcmp(d, "vk", 2) == 0) {
-			put32(d + 4, big[rnd_below(4)]);      /* data size */
+			put_le32(d + 4, big[rnd_below(4)]);      /* data size */
 		} else {
 			continue;
 		}
@@ -230,56 +213,23 @@ static void counts(uint8_t *h, const uint32_t *cells, size_t n)
 	}
 }
 
-static int load(const char *path, uint8_t **out, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return -1;
-	size_t cap = 1 << 16, len = 0;
-	uint8_t *p = malloc(cap);
-	size_t got;
-	while (p != NULL && (got = fread(p + len, 1, cap - len, f)) > 0) {
-		len += got;
-		if (len == cap) {
-			uint8_t *more = realloc(p, cap *= 2);
-			if (more == NULL)
-				free(p);
-			p = more;
-		}
-	}
-	fclose(f);
-	*out = p;
-	*size = len;
-	return p ? 0 : -1;
-}
-
-static int save(const char *path, const uint8_t *h, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(h, 1, len, f) != len || fclose(f) != 0) {
-		fprintf(stderr, "mutate: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int cut(const char *in, const char *out, const char *bytes)
 {
-	uint8_t *h;
+	unsigned char *h;
 	size_t size, keep = (size_t)strtoul(bytes, NULL, 10);
-	if (load(in, &h, &size) != 0) {
-		fprintf(stderr, "mutate: %s: %s\n", in, strerror(errno));
+	char msg[300];
+	keep -= keep % 4096;
+	if (regf_load_file(in, &h, &size, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "mutate: %s\n", msg);
 		return 1;
 	}
-	keep -= keep % 4096;
-	if (keep > BASE && keep < size) {
-		put32(h + 0x28, (uint32_t)(keep - BASE));
-		fix_checksum(h);
-		size = keep;
-	}
-	int rc = save(out, h, size) == 0 ? 0 : 1;
+	if (keep > BASE && keep < size)
+		size = set_length(h, keep);
+	int rc = regf_save_file(out, h, size, msg, sizeof(msg));
+	if (rc != 0)
+		fprintf(stderr, "mutate: %s\n", msg);
 	free(h);
-	return rc;
+	return rc != 0;
 }
 
 int main(int argc, char **argv)
@@ -291,10 +241,11 @@ int main(int argc, char **argv)
 		                "       mutate --cut IN OUT BYTES\n");
 		return 2;
 	}
-	uint8_t *orig;
+	unsigned char *orig;
 	size_t size;
-	if (load(argv[1], &orig, &size) != 0) {
-		fprintf(stderr, "mutate: %s: %s\n", argv[1], strerror(errno));
+	char msg[300];
+	if (regf_load_file(argv[1], &orig, &size, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "mutate: %s\n", msg);
 		return 1;
 	}
 	const char *name = strrchr(argv[1], '/');
@@ -321,8 +272,10 @@ int main(int argc, char **argv)
 			len = truncate_hive(h, len);
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s.mut%04ld", argv[2], name, k);
-		if (save(path, h, len) != 0)
+		if (regf_save_file(path, h, len, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "mutate: %s\n", msg);
 			return 1;
+		}
 	}
 	free(cells);
 	free(h);
