@@ -81,6 +81,12 @@ static int patch(image *im, uint8_t *word, uint32_t value)
 	return g->n == 1;
 }
 
+/* Lower the entry count of the list cell whose data is l. */
+static int set_list_count(image *im, uint8_t *l, uint32_t count)
+{
+	return patch(im, l, (uint32_t)l[0] | (uint32_t)l[1] << 8 | count << 16);
+}
+
 /* Entries a leaf list ("lf", "lh", "li") holds, its count lowered to what
  * its cell can hold; 0 for anything else. */
 static uint32_t leaf_entries(image *im, uint32_t rel)
@@ -95,7 +101,7 @@ static uint32_t leaf_entries(image *im, uint32_t rel)
 		return 0;
 	uint32_t count = l[2] | (uint32_t)l[3] << 8, fits = (len - 4) / size;
 	if (count > fits) {
-		if (patch(im, l, (uint32_t)l[0] | (uint32_t)l[1] << 8 | fits << 16))
+		if (set_list_count(im, l, fits))
 			snprintf(im->g->first, sizeof(im->g->first), "list cell at 0x%X "
 			         "declares %u entries but holds %u", rel, count, fits);
 		count = fits;
@@ -103,7 +109,7 @@ static uint32_t leaf_entries(image *im, uint32_t rel)
 	for (uint32_t i = 0; i < count; i++) {
 		if (!seen_before(im, im->keys_seen, le32(l + 4 + size * i)))
 			continue;
-		if (patch(im, l, (uint32_t)l[0] | (uint32_t)l[1] << 8 | i << 16))
+		if (set_list_count(im, l, i))
 			snprintf(im->g->first, sizeof(im->g->first), "list cell at 0x%X: "
 			         "entry %u names a key cell another entry names; %u of "
 			         "%u entries kept", rel, i, i, count);
@@ -148,7 +154,7 @@ static void check_subkeys(image *im, uint32_t rel, uint32_t declared)
 		total += n;
 	}
 	if (keep != count &&
-	    patch(im, l, (uint32_t)'r' | (uint32_t)'i' << 8 | keep << 16))
+	    set_list_count(im, l, keep))
 		snprintf(im->g->first, sizeof(im->g->first), "index list at 0x%X: "
 		         "%u of its %u lists kept (the key declares %u subkeys)",
 		         rel, keep, count, declared);
