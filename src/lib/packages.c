@@ -202,6 +202,12 @@ int packages_index(hkey *root, collect_sink *sink, package_index *out)
 		return arena_failed(c.a) ? -1 : 0;
 	out->present = 1;
 	read_active(&c, db, &out->infs);
+	/* devices look their INF up by name: index the names once */
+	int no_memory = 0;
+	const inf_package *all = out->infs.items;
+	for (size_t i = 0; i < out->infs.count; i++)
+		if (all[i].inf != NULL && strmap_put(&out->by_inf, all[i].inf, i) != 0)
+			no_memory = 1;
 	r = hkey_open_child(db, "DriverPackages", &packages);
 	if (r < 0)
 		problem(&c, "DriverDatabase\\DriverPackages", db);
@@ -228,18 +234,21 @@ int packages_index(hkey *root, collect_sink *sink, package_index *out)
 		              MAX_CONFIGURATIONS);
 	hkey_free(packages);
 	hkey_free(db);
-	return arena_failed(c.a) ? -1 : 0;
+	return no_memory || arena_failed(c.a) ? -1 : 0;
 }
 
 /* ---- Chains ------------------------------------------------------------------------- */
 
 static const inf_package *find_inf(const package_index *index, const char *inf)
 {
-	const inf_package *ips = index->infs.items;
-	for (size_t i = 0; i < index->infs.count; i++)
-		if (text_casecmp(ips[i].inf, inf) == 0)
-			return &ips[i];
-	return NULL;
+	size_t at;
+	return strmap_get(&index->by_inf, inf, &at)
+	       ? (const inf_package *)index->infs.items + at : NULL;
+}
+
+void packages_free(package_index *index)
+{
+	strmap_free(&index->by_inf);
 }
 
 /* Whether declaration v concerns device d: its DMA Management values, and
@@ -256,6 +265,14 @@ static int concerns(const dmar_declared_value *v, const dmar_device *d)
 	return 0;
 }
 
+/* Whether v is declared by the chain's package configuration and concerns d. */
+static int in_chain(const dmar_declared_value *v, const dmar_package_chain *chain,
+                    const dmar_device *d)
+{
+	return text_casecmp(v->package, chain->package) == 0 &&
+	       text_casecmp(v->configuration, chain->section) == 0 && concerns(v, d);
+}
+
 /* The declarations of one package configuration that concern device d, in
  * the arena. */
 static void configuration_values(const package_index *index, dmar_arena *a,
@@ -264,17 +281,13 @@ static void configuration_values(const package_index *index, dmar_arena *a,
 	const dmar_declared_value *all = index->declared.items;
 	size_t n = 0;
 	for (size_t i = 0; i < index->declared.count; i++)
-		n += text_casecmp(all[i].package, chain->package) == 0 &&
-		     text_casecmp(all[i].configuration, chain->section) == 0 &&
-		     concerns(&all[i], d);
+		n += in_chain(&all[i], chain, d);
 	dmar_declared_value *mine = arena_calloc(a, n + 1, sizeof(*mine));
 	if (mine == NULL)
 		return;
 	n = 0;
 	for (size_t i = 0; i < index->declared.count; i++)
-		if (text_casecmp(all[i].package, chain->package) == 0 &&
-		    text_casecmp(all[i].configuration, chain->section) == 0 &&
-		    concerns(&all[i], d))
+		if (in_chain(&all[i], chain, d))
 			mine[n++] = all[i];
 	chain->declared = mine;
 	chain->n_declared = n;

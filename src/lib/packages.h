@@ -19,16 +19,21 @@
 #include "arena.h"
 #include "collect.h"
 #include "hive.h"
+#include "strmap.h"
 
 typedef struct package_index {
 	int present;               /* the hive has \DriverDatabase */
 	arena_vec declared;        /* dmar_declared_value, active packages only */
 	arena_vec infs;            /* INF -> active package (private) */
+	strmap by_inf;             /* INF name -> index in infs (private) */
 } package_index;
 
 /* Read the declarations of the active packages under the hive root.
  * Returns 0, or -1 when memory ran out (read problems go to the sink). */
 int packages_index(hkey *root, collect_sink *sink, package_index *out);
+
+/* Free what the index holds outside the arena. */
+void packages_free(package_index *index);
 
 /* Follow every device's chain and attach the declarations to devices and
  * drivers of 'set' (read from the control set key 'cs').  Returns 0 or -1

@@ -484,6 +484,7 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 			rc = rules_run(r);
 	}
 	hkey_free(s->root);
+	packages_free(&s->packages);
 	visited_free(&s->cells);
 	dmar_tables_free(s->own);
 	if (hive_limits_reached(hive))
