@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
 
 #define EXIT_USAGE 2
 
@@ -201,11 +204,16 @@ static int parse_rules(const char *arg, dmar_rules *out)
 	return -1;
 }
 
+/* The versions of the libraries as loaded at run time, not the headers'. */
 static void print_version(void)
 {
 	printf("dmarscan %s\n", dmar_version());
-	printf("with %s, jansson %s\n", dmar_dependency_versions(),
+	printf("with %s, jansson %s", dmar_dependency_versions(),
 	       jansson_version_str());
+#ifdef __GLIBC__
+	printf(", glibc %s", gnu_get_libc_version());
+#endif
+	putchar('\n');
 }
 
 static void print_rules(void)
