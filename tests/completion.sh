@@ -18,9 +18,9 @@ mkdir -p "$work/files/hives"
 : > "$work/files/diff-notes.txt"
 failed=0
 
-# complete WORD... : what the completion offers for the last word, sorted,
+# offers WORD... : what the completion offers for the last word, sorted,
 # on one line.
-complete() {
+offers() {
 	(cd "$work/files" && bash -c '
 		. "$1"; shift
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
@@ -34,7 +34,7 @@ complete() {
 expect() {
 	want=$1
 	shift
-	got=$(complete "$@")
+	got=$(offers "$@")
 	if [ "$got" = "$want" ]; then
 		echo "PASS: $* -> $want"
 	else
@@ -65,7 +65,7 @@ expect '--format' dmarscan diff --f
 
 # Every option --help lists is offered after '-'.
 "$DMARSCAN" --help > "$work/help.txt" || { echo "FAIL: dmarscan --help"; exit 1; }
-offered=" $(complete dmarscan -) "
+offered=" $(offers dmarscan -) "
 for opt in $(grep -oE -- '--[a-z][a-z0-9-]*' "$work/help.txt" | sort -u) \
 	$(grep -oE -- '^ +-[a-zA-Z],' "$work/help.txt" | tr -d ' ,'); do
 	case "$offered" in

@@ -5,6 +5,7 @@
 # the installed header compiles on its own in C and C++, the installed
 # libdmarscan.pc names the library and its private dependencies; and make
 # uninstall DESTDIR=... takes every file away again.
+# shellcheck disable=SC2154 # the install folders come from make check
 set -u
 LC_ALL=C; export LC_ALL
 . "${abs_top_srcdir:?run me from make check}/tests/cases-env.sh"
@@ -22,7 +23,7 @@ fail() {
 # make TARGET...: the build's own make, not part of the running one (no
 # jobserver, no flags of the outer make).
 run_make() {
-	(cd "$abs_top_builddir" && MAKEFLAGS= MFLAGS= ${MAKE:-make} "$@")
+	(cd "$abs_top_builddir" && MAKEFLAGS='' MFLAGS='' ${MAKE:-make} "$@")
 }
 
 if ! run_make install DESTDIR="$dest" > "$work/install.log" 2>&1; then

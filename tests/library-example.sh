@@ -70,7 +70,7 @@ needs() {
 # sanitizers' among them, when configured).
 programs=""
 if [ "${enable_shared:-yes}" = yes ]; then
-	# shellcheck disable=SC2086 # flags are lists of words
+	# shellcheck disable=SC2046,SC2086 # flags are lists of words
 	if $CC $EXAMPLE_CFLAGS -o "$work/list-devices" "$example" \
 		$($PKG_CONFIG --cflags --libs libdmarscan) $EXAMPLE_LDFLAGS; then
 		echo "PASS: built with $PKG_CONFIG --cflags --libs libdmarscan"
@@ -88,7 +88,7 @@ if [ "${enable_static:-yes}" = yes ]; then
 	static_libs=$($PKG_CONFIG --static --libs libdmarscan | awk '{
 		for (i = 1; i <= NF; i++) if ($i == "-ldmarscan") $i = "-l:libdmarscan.a"
 		print }')
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046,SC2086
 	if $CC $EXAMPLE_CFLAGS -o "$work/list-devices-static" "$example" \
 		$($PKG_CONFIG --cflags libdmarscan) $static_libs $EXAMPLE_LDFLAGS; then
 		echo "PASS: built with libdmarscan.a and $PKG_CONFIG --static --libs libdmarscan"
