@@ -51,6 +51,9 @@ static const char HELP[] =
 "      --max-keys N         read at most N keys of a hive (default 4000000:\n"
 "                           far above any real SYSTEM hive); past it the\n"
 "                           report is partial and says so (HIVE-LIMIT)\n"
+"      --engine ENGINE      native (default: dmarscan's own reader of hive\n"
+"                           cells) or libregf (libyal's, slower: a second\n"
+"                           opinion on a hive that reads oddly)\n"
 "\n"
 "What to write:\n"
 "  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), jsonl\n"
@@ -111,7 +114,7 @@ enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
 	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE,
-	OPT_ACLS, OPT_MAX_KEYS
+	OPT_ACLS, OPT_MAX_KEYS, OPT_ENGINE
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -129,6 +132,7 @@ static const struct option LONG_OPTIONS[] = {
 	{ "tree", no_argument, NULL, 't' },
 	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
 	{ "software", required_argument, NULL, OPT_SOFTWARE },
@@ -327,6 +331,14 @@ static int apply_option(int c, const char *arg, cli_options *o)
 		if (parse_count(arg, &o->scan.max_keys) != 0)
 			return usage_error("--max-keys: '%s' is not a number from 1 to "
 			                   "4294967295", arg);
+		break;
+	case OPT_ENGINE:
+		if (strcmp(arg, "native") == 0)
+			o->open.engine = DMAR_ENGINE_NATIVE;
+		else if (strcmp(arg, "libregf") == 0)
+			o->open.engine = DMAR_ENGINE_LIBREGF;
+		else
+			return usage_error("--engine: '%s' is not native or libregf", arg);
 		break;
 	case OPT_NO_SOFTWARE:
 		o->no_software = 1;

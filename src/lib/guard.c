@@ -62,6 +62,8 @@ static uint8_t *cell(const image *im, uint32_t rel, uint32_t *len)
 /* Lower a word; 1 when it is the first change (the caller names it). */
 static int patch(image *im, uint8_t *word, uint32_t value)
 {
+	if (im->g->n == 0 && im->g->before_write != NULL)
+		im->g->before_write(im->g->ctx);
 	image_guard *g = im->g;
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 16;
@@ -237,6 +239,10 @@ void guard_swap(uint8_t *data, const image_guard *g, int original)
 
 void guard_free(image_guard *g)
 {
+	void (*before_write)(void *) = g->before_write;
+	void *ctx = g->ctx;
 	free(g->patches);
 	memset(g, 0, sizeof(*g));
+	g->before_write = before_write;
+	g->ctx = ctx;
 }
