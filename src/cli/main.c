@@ -30,6 +30,7 @@
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 #define MAX_JOBS 256
+#define OUTPUT_BUFFER (256u * 1024u)
 
 /* One line naming the input and the problem, for stderr ('err' holds an
  * input's lines until its turn comes, so that they keep the input order). */
@@ -110,8 +111,10 @@ static const char *evidence_conflict(const char *path, char **inputs, int n,
 
 static FILE *open_output(const cli_options *o)
 {
-	if (o->output == NULL || strcmp(o->output, "-") == 0)
+	if (o->output == NULL || strcmp(o->output, "-") == 0) {
+		setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);   /* few, large writes */
 		return stdout;
+	}
 	char *software[] = { (char *)o->software };
 	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
 	if (conflict == NULL && o->software != NULL)
@@ -122,6 +125,8 @@ static FILE *open_output(const cli_options *o)
 	}
 	int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f != NULL)
+		setvbuf(f, NULL, _IOFBF, OUTPUT_BUFFER);
 	if (f == NULL) {
 		fprintf(stderr, "dmarscan: cannot write %s: %s\n", o->output,
 		        strerror(errno));
@@ -547,6 +552,8 @@ static int run(cli_options *opts, const input_list *inputs, FILE *f)
 		jobs = MAX_JOBS;
 	if ((size_t)jobs > inputs->n)
 		jobs = (int)inputs->n;
+	if (opts->save_recovered != NULL)
+		jobs = 1;   /* files written in input order: the first of a name wins */
 	int status = EXIT_CLEAN;
 	out.ops->begin(&out);
 	result *results = calloc(inputs->n + 1, sizeof(*results));
