@@ -197,19 +197,15 @@ static json_t *stack_summary(json_t *device)
 	json_t *drv;
 	json_array_foreach(drivers, i, drv) {
 		json_t *compat = json_object_get(drv, "dma_remapping_compatible");
-		char *line = NULL;
-		if (asprintf(&line, "%s (%s) %s%s",
-		             json_string_value(json_object_get(drv, "name")),
-		             json_string_value(json_object_get(drv, "role")),
-		             json_is_integer(compat) ? "DmaRemappingCompatible " : "no value",
-		             "") >= 0) {
-			char num[24] = "";
-			if (json_is_integer(compat))
-				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(compat));
-			json_t *s = json_sprintf("%s%s", line, num);
-			json_array_append_new(out, s ? s : json_null());
-		}
-		free(line);
+		json_t *line = json_is_integer(compat)
+			? json_sprintf("%s (%s) DmaRemappingCompatible %lld",
+			               json_string_value(json_object_get(drv, "name")),
+			               json_string_value(json_object_get(drv, "role")),
+			               (long long)json_integer_value(compat))
+			: json_sprintf("%s (%s) no value",
+			               json_string_value(json_object_get(drv, "name")),
+			               json_string_value(json_object_get(drv, "role")));
+		json_array_append_new(out, line ? line : json_null());
 	}
 	return out;
 }
@@ -279,15 +275,6 @@ static json_t *index_by(json_t *hive, const char *member, const char *key)
 	return idx;
 }
 
-static char *device_label(json_t *dev)
-{
-	char *s = NULL;
-	if (asprintf(&s, "%s (%s:%s)", str(dev, "description"), str(dev, "vendor_id"),
-	             str(dev, "device_id")) < 0)
-		return NULL;
-	return s;
-}
-
 static int policy_of(json_t *dev, const char *gen)
 {
 	json_t *v = json_object_get(json_object_get(dev, "dma_remapping_policy"), gen);
@@ -300,67 +287,90 @@ static int exposed(json_t *dev)
 	return strcmp(v, "external") == 0 || strcmp(v, "likely_external") == 0;
 }
 
-static void compare_devices(diff *d, json_t *base, json_t *susp)
+/* How one kind of item is matched, compared and judged. */
+typedef struct item_kind {
+	const char *section;       /* and the report member holding the items */
+	const char *key;           /* the member that identifies an item */
+	const char *const *fields;
+	size_t n_fields;
+	int with_stack;
+	char *(*label)(json_t *item);
+	/* why the item as it is now (old: as it was, NULL when new) is a
+	 * risky change, or NULL */
+	const char *(*risk)(json_t *old, json_t *now);
+} item_kind;
+
+static char *device_label(json_t *dev)
 {
-	json_t *a = index_by(base, "devices", "instance_id");
-	json_t *b = index_by(susp, "devices", "instance_id");
-	const char *id;
-	json_t *dev;
-	json_object_foreach(b, id, dev) {
-		json_t *old = json_object_get(a, id);
-		char *label = device_label(dev);
-		if (old == NULL) {
-			change *c = add_change(d, "devices", '+', id, label, json_incref(dev));
-			int low = policy_of(dev, "pre_24h2") < 2 || policy_of(dev, "24h2") < 2;
-			if (exposed(dev) && low)
-				set_risk(d, c, "a device on an external port appeared without "
-				         "enforced DMA remapping");
-		} else {
-			json_t *diffs = compare_fields(old, dev, DEVICE_FIELDS,
-			                               sizeof(DEVICE_FIELDS) / sizeof(*DEVICE_FIELDS), 1);
-			change *c = diffs ? add_change(d, "devices", '~', id, label, diffs) : NULL;
-			static const char *const gens[] = { "pre_24h2", "24h2" };
-			for (int g = 0; c != NULL && g < 2; g++)
-				if (policy_of(dev, gens[g]) < policy_of(old, gens[g]))
-					set_risk(d, c, "its predicted DMA remapping policy went down");
-		}
-		free(label);
-	}
-	json_object_foreach(a, id, dev) {
-		if (json_object_get(b, id) == NULL) {
-			char *label = device_label(dev);
-			add_change(d, "devices", '-', id, label, json_incref(dev));
-			free(label);
-		}
-	}
-	json_decref(a);
-	json_decref(b);
+	char *s = NULL;
+	if (asprintf(&s, "%s (%s:%s)", str(dev, "description"), str(dev, "vendor_id"),
+	             str(dev, "device_id")) < 0)
+		return NULL;
+	return s;
 }
 
-static void compare_drivers(diff *d, json_t *base, json_t *susp)
+static char *driver_label(json_t *drv)
 {
-	json_t *a = index_by(base, "drivers", "name");
-	json_t *b = index_by(susp, "drivers", "name");
-	const char *name;
-	json_t *drv;
-	json_object_foreach(b, name, drv) {
-		json_t *old = json_object_get(a, name);
-		change *c = NULL;
-		if (old == NULL) {
-			c = add_change(d, "drivers", '+', name, name, json_incref(drv));
-		} else {
-			json_t *diffs = compare_fields(old, drv, DRIVER_FIELDS,
-			                               sizeof(DRIVER_FIELDS) / sizeof(*DRIVER_FIELDS), 0);
-			if (diffs != NULL)
-				c = add_change(d, "drivers", '~', name, name, diffs);
-		}
-		if (c != NULL && strcmp(str(drv, "level"), "opt_out") == 0 &&
-		    (old == NULL || strcmp(str(old, "level"), "opt_out") != 0))
-			set_risk(d, c, "the driver now opts out of DMA remapping");
+	return strdup(str(drv, "name"));
+}
+
+static const char *device_risk(json_t *old, json_t *dev)
+{
+	static const char *const gens[] = { "pre_24h2", "24h2" };
+	for (int g = 0; g < 2; g++) {
+		if (old == NULL && exposed(dev) && policy_of(dev, gens[g]) < 2)
+			return "a device on an external port appeared without enforced "
+			       "DMA remapping";
+		if (old != NULL && policy_of(dev, gens[g]) < policy_of(old, gens[g]))
+			return "its predicted DMA remapping policy went down";
 	}
-	json_object_foreach(a, name, drv)
-		if (json_object_get(b, name) == NULL)
-			add_change(d, "drivers", '-', name, name, json_incref(drv));
+	return NULL;
+}
+
+static const char *driver_risk(json_t *old, json_t *drv)
+{
+	if (strcmp(str(drv, "level"), "opt_out") == 0 &&
+	    (old == NULL || strcmp(str(old, "level"), "opt_out") != 0))
+		return "the driver now opts out of DMA remapping";
+	return NULL;
+}
+
+static const item_kind DEVICES = {
+	"devices", "instance_id", DEVICE_FIELDS,
+	sizeof(DEVICE_FIELDS) / sizeof(*DEVICE_FIELDS), 1, device_label, device_risk
+};
+static const item_kind DRIVERS = {
+	"drivers", "name", DRIVER_FIELDS,
+	sizeof(DRIVER_FIELDS) / sizeof(*DRIVER_FIELDS), 0, driver_label, driver_risk
+};
+
+static void compare_items(diff *d, const item_kind *k, json_t *base, json_t *susp)
+{
+	json_t *a = index_by(base, k->section, k->key);
+	json_t *b = index_by(susp, k->section, k->key);
+	const char *id;
+	json_t *item;
+	json_object_foreach(b, id, item) {
+		json_t *old = json_object_get(a, id);
+		char *label = k->label(item);
+		json_t *diffs = old == NULL ? NULL
+		              : compare_fields(old, item, k->fields, k->n_fields, k->with_stack);
+		change *c = old == NULL ? add_change(d, k->section, '+', id, label,
+		                                     json_incref(item))
+		          : diffs != NULL ? add_change(d, k->section, '~', id, label, diffs)
+		          : NULL;
+		const char *why = c != NULL ? k->risk(old, item) : NULL;
+		if (why != NULL)
+			set_risk(d, c, why);
+		free(label);
+	}
+	json_object_foreach(a, id, item) {
+		if (json_object_get(b, id) != NULL)
+			continue;
+		char *label = k->label(item);
+		add_change(d, k->section, '-', id, label, json_incref(item));
+		free(label);
+	}
 	json_decref(a);
 	json_decref(b);
 }
@@ -538,8 +548,8 @@ int diff_main(const cli_options *o, dmar_tables *tables)
 	int status = DIFF_INPUT;
 	if (ra >= 0 && rb >= 0) {
 		diff d = { NULL, 0, 0, 0, o->fail_on };
-		compare_devices(&d, a.hive, b.hive);
-		compare_drivers(&d, a.hive, b.hive);
+		compare_items(&d, &DEVICES, a.hive, b.hive);
+		compare_items(&d, &DRIVERS, a.hive, b.hive);
 		compare_settings(&d, a.hive, b.hive);
 		compare_findings(&d, a.hive, b.hive);
 		FILE *out = stdout;
