@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inputs.h"
 #include "jsonsafe.h"
 #include "output.h"
 #include "term.h"
@@ -67,11 +68,8 @@ static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
 	} else {
 		dmar_options scan = o->scan;
 		scan.tables = tables;
-		char *sw = NULL;
-		const char *slash = strrchr(path, '/');
-		if (!o->no_software &&
-		    asprintf(&sw, "%.*sSOFTWARE", slash ? (int)(slash - path + 1) : 0,
-		             path) >= 0 && strcmp(sw, path) != 0)
+		char *sw = o->no_software ? NULL : inputs_software_beside(path);
+		if (sw != NULL)
 			dmar_hive_open_with(&software, sw, &o->open, NULL);
 		free(sw);
 		scan.software = software;

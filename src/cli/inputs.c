@@ -269,6 +269,38 @@ int inputs_expand(char **paths, int n, int recursive, input_list *out)
 	return 0;
 }
 
+char *inputs_software_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
+	DIR *d = dir ? opendir(dir[0] ? dir : "/") : NULL;
+	char *found = NULL;
+	struct dirent *e;
+	while (d != NULL && found == NULL && (e = readdir(d)) != NULL) {
+		if (strcasecmp(e->d_name, "SOFTWARE") != 0)
+			continue;
+		struct stat st;
+		size_t n = strlen(dir) + strlen(e->d_name) + 1;
+		char *p = malloc(n);
+		if (p != NULL)
+			snprintf(p, n, "%s%s", dir, e->d_name);
+		if (p != NULL && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			found = p;
+		else
+			free(p);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	struct stat a, b;
+	if (found != NULL && stat(found, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		free(found);   /* the input is that file */
+		found = NULL;
+	}
+	return found;
+}
+
 void inputs_free(input_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

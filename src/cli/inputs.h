@@ -37,4 +37,9 @@ int inputs_expand(char **paths, int n, int recursive, input_list *out);
 
 void inputs_free(input_list *l);
 
+/* A file named SOFTWARE (any case) in the folder of the hive 'path',
+ * other than that hive itself: the SOFTWARE hive of the same machine, as a
+ * collection usually keeps it.  malloc'd, or NULL. */
+char *inputs_software_beside(const char *path);
+
 #endif /* DMAR_INPUTS_H */

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <dmarscan.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,33 +162,6 @@ static int load_tables(const cli_options *o, dmar_tables **out)
 	return 0;
 }
 
-/* A file named SOFTWARE (any case) in the folder of 'path', or NULL. */
-static char *software_beside(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
-	DIR *d = dir ? opendir(dir[0] ? dir : "/") : NULL;
-	char *found = NULL;
-	struct dirent *e;
-	while (d != NULL && found == NULL && (e = readdir(d)) != NULL) {
-		if (strcasecmp(e->d_name, "SOFTWARE") != 0)
-			continue;
-		struct stat st;
-		size_t n = strlen(dir) + strlen(e->d_name) + 1;
-		char *p = malloc(n);
-		if (p != NULL)
-			snprintf(p, n, "%s%s", dir, e->d_name);
-		if (p != NULL && stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			found = p;
-		else
-			free(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	free(dir);
-	return found;
-}
-
 /* The SOFTWARE hive for an input: --software, the one found beside it in
  * a folder, else a file named SOFTWARE beside it (unless --no-software or
  * the input is itself that file).  Returns 0 with *out set or NULL, -1
@@ -199,19 +171,10 @@ static int open_software(const cli_options *o, const input *in, FILE *err,
 {
 	*out = NULL;
 	char *beside = NULL;
-	const char *which = o->software ? o->software : in->software;
-	if (which == NULL && !o->no_software && !in->found) {
-		beside = software_beside(in->path);
-		struct stat a, b;
-		if (beside != NULL && stat(beside, &a) == 0 && stat(in->path, &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			free(beside);
-			beside = NULL;
-		}
-		which = beside;
-	}
-	if (o->no_software)
-		which = NULL;
+	const char *which = o->no_software ? NULL
+	                  : o->software ? o->software : in->software;
+	if (which == NULL && !o->no_software && !in->found)
+		which = beside = inputs_software_beside(in->path);
 	if (which == NULL)
 		return 0;
 	dmar_error *e = NULL;
@@ -456,7 +419,7 @@ static int deliver(output *out, progress *p, result *r, const input *in)
 	p->with_findings += r->status == EXIT_FINDINGS;
 	p->failed += r->status == EXIT_INPUT;
 	progress_show(p);
-	int status = r->report == NULL && r->failed == NULL ? EXIT_INPUT : r->status;
+	int status = r->status;
 	dmar_report_free(r->report);
 	free(r->failed);
 	free(r->messages);
