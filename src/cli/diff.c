@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "diff.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -147,16 +148,12 @@ typedef struct diff {
 static change *add_change(diff *d, const char *section, char kind,
                           const char *key, const char *label, json_t *detail)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		change *more = realloc(d->v, cap * sizeof(*more));
-		if (more == NULL) {
-			json_decref(detail);
-			return NULL;
-		}
-		d->v = more;
-		d->cap = cap;
+	change *v = grow_for_one(d->v, d->n, &d->cap, sizeof(*v), 32);
+	if (v == NULL) {
+		json_decref(detail);
+		return NULL;
 	}
+	d->v = v;
 	change *c = &d->v[d->n++];
 	c->section = section;
 	c->kind = kind;

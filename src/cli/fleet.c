@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fleet.h"
+#include "grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +27,10 @@ static void count(fleet_counts *c, const char *key, size_t hive)
 		c->dropped++;
 		return;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 32;
-		fleet_count *more = realloc(c->v, cap * sizeof(*more));
-		if (more == NULL)
-			return;
-		c->v = more;
-		c->cap = cap;
-	}
+	fleet_count *v = grow_for_one(c->v, c->n, &c->cap, sizeof(*v), 32);
+	if (v == NULL)
+		return;
+	c->v = v;
 	char *k = strdup(key);
 	if (k != NULL)
 		c->v[c->n++] = (fleet_count){ k, 1, 1, hive };

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "inputs.h"
+#include "grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -87,14 +88,10 @@ static hive_kind probe(const char *path, const char *file_name)
 static int push(input_list *l, const char *path, const char *software,
                 int found, const char *problem)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		input *more = realloc(l->v, cap * sizeof(*more));
-		if (more == NULL)
-			return -1;
-		l->v = more;
-		l->cap = cap;
-	}
+	input *v = grow_for_one(l->v, l->n, &l->cap, sizeof(*v), 16);
+	if (v == NULL)
+		return -1;
+	l->v = v;
 	input *in = &l->v[l->n];
 	memset(in, 0, sizeof(*in));
 	in->path = strdup(path);
@@ -130,13 +127,10 @@ static char **folder_names(const char *dir, size_t *n)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			char **more = realloc(names, cap * sizeof(*more));
-			if (more == NULL)
-				break;
-			names = more;
-		}
+		char **more = grow_for_one(names, *n, &cap, sizeof(*more), 32);
+		if (more == NULL)
+			break;
+		names = more;
 		if ((names[*n] = strdup(e->d_name)) == NULL)
 			break;
 		(*n)++;

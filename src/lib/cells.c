@@ -10,6 +10,7 @@
 
 #include "bytes.h"
 #include "cells.h"
+#include "grow.h"
 #include "text.h"
 
 #define HBINS_START 4096u
@@ -114,19 +115,15 @@ int cell_nk(const regf_image *im, uint32_t rel, nk_cell *out, const char **why)
 
 typedef struct offsets {
 	uint32_t *v;
-	uint32_t n, cap, max;
+	size_t n, cap, max;
 } offsets;
 
 static int offsets_push(offsets *o, uint32_t rel)
 {
-	if (o->n == o->cap) {
-		uint32_t cap = o->cap ? o->cap * 2 : 16;
-		uint32_t *more = realloc(o->v, cap * sizeof(*more));
-		if (more == NULL)
-			return -1;
-		o->v = more;
-		o->cap = cap;
-	}
+	uint32_t *v = grow_for_one(o->v, o->n, &o->cap, sizeof(*v), 16);
+	if (v == NULL)
+		return -1;
+	o->v = v;
 	o->v[o->n++] = rel;
 	return 0;
 }
@@ -172,7 +169,7 @@ int cell_subkeys(const regf_image *im, const nk_cell *nk, uint32_t max,
 	offsets o = { NULL, 0, 0, nk->n_subkeys < max ? nk->n_subkeys : max };
 	int rc = o.max ? read_list(im, nk->subkey_list, 1, &o, why) : 0;
 	*out = o.v;
-	*n = o.n;
+	*n = (uint32_t)o.n;   /* at most 'max' */
 	return rc;
 }
 
