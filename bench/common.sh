@@ -9,7 +9,7 @@ run() {
 	start=$(date +%s%N)
 	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" > /dev/null 2> "$tmp/err" || true
 	end=$(date +%s%N)
-	echo "$(( (end - start) / 1000 )) $(cat "$tmp/rss")" >> "$tmp/$label"
+	echo "$(( (end - start) / 1000 )) $(tail -n 1 "$tmp/rss")" >> "$tmp/$label"
 }
 
 # median_ms FILE: the median wall time in milliseconds

@@ -253,6 +253,9 @@ typedef struct dmar_hive_info {
 	                                their lists, lowered in the analysed
 	                                copy (a damaged or hostile hive) */
 	const char *guarded_first;   /* the first of them, NULL when none */
+	uint32_t unsound_bin_pages;  /* 4 KiB pages of the hive bins outside any
+	                                hive bin with a sound header (zeroed,
+	                                overwritten or carved): not read */
 } dmar_hive_info;
 
 /* Open a hive file read-only and load it into memory; when it is dirty,
@@ -264,8 +267,17 @@ typedef struct dmar_hive_info {
 DMAR_EXTERN int dmar_hive_open(dmar_hive **out, const char *path,
                                dmar_error **err);
 
+/* How keys and values are read: dmarscan's own cell reader (the default,
+ * fast, allocation-free per key) or libyal's libregf (a second, independent
+ * opinion; slower). */
+typedef enum dmar_engine {
+	DMAR_ENGINE_NATIVE = 0,
+	DMAR_ENGINE_LIBREGF = 1
+} dmar_engine;
+
 typedef struct dmar_open_options {
 	int no_logs;                 /* do not look for or replay logs */
+	dmar_engine engine;          /* DMAR_ENGINE_NATIVE unless set */
 } dmar_open_options;
 
 DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,

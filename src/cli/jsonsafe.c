@@ -69,11 +69,25 @@ static void put_seq(sink *s, const unsigned char *p, size_t n)
 	if (must_escape(cp)) {
 		if (fprintf(s->out, "\\u%04X", (unsigned)cp) < 0)
 			s->failed = 1;
-	} else if (fwrite(p, 1, n, s->out) != n) {
+	} else if (fwrite_unlocked(p, 1, n, s->out) != n) {
 		s->failed = 1;
 	}
 }
 
+static int put_spaces(FILE *out, int n)
+{
+	static const char spaces[] = "                                ";
+	while (n > 0) {
+		size_t k = n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1;
+		if (fwrite_unlocked(spaces, 1, k, out) != k)
+			return -1;
+		n -= (int)k;
+	}
+	return 0;
+}
+
+/* jansson hands over a token at a time: the stream is locked once for the
+ * whole value (jsonsafe_dump_at), each write goes unlocked. */
 static int write_cb(const char *buf, size_t size, void *data)
 {
 	sink *s = data;
@@ -91,8 +105,8 @@ static int write_cb(const char *buf, size_t size, void *data)
 		if (p[i] == '\n' && s->indent > 0) {
 			/* jansson writes line breaks only between values */
 			i++;
-			if (fwrite(p + plain, 1, i - plain, s->out) != i - plain ||
-			    fprintf(s->out, "%*s", s->indent, "") < 0)
+			if (fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain ||
+			    put_spaces(s->out, s->indent) != 0)
 				s->failed = 1;
 			plain = i;
 			continue;
@@ -101,7 +115,7 @@ static int write_cb(const char *buf, size_t size, void *data)
 			i++;
 			continue;
 		}
-		if (i > plain && fwrite(p + plain, 1, i - plain, s->out) != i - plain)
+		if (i > plain && fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain)
 			s->failed = 1;
 		size_t n = seq_len(p[i]);
 		if (i + n > size) {   /* cut between two calls */
@@ -113,7 +127,7 @@ static int write_cb(const char *buf, size_t size, void *data)
 		i += n;
 		plain = i;
 	}
-	if (i > plain && fwrite(p + plain, 1, i - plain, s->out) != i - plain)
+	if (i > plain && fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain)
 		s->failed = 1;
 	return s->failed ? -1 : 0;
 }
@@ -126,7 +140,10 @@ int jsonsafe_dump(const json_t *j, FILE *out, size_t flags)
 int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent)
 {
 	sink s = { out, indent, { 0 }, 0, 0 };
-	if (json_dump_callback(j, write_cb, &s, flags) != 0)
+	flockfile(out);
+	int rc = json_dump_callback(j, write_cb, &s, flags);
+	funlockfile(out);
+	if (rc != 0)
 		return -1;
 	if (s.n_carry > 0 && fwrite(s.carry, 1, s.n_carry, out) != s.n_carry)
 		return -1;

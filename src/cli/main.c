@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <dmarscan.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,21 +16,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "diff.h"
+#include "inputs.h"
 #include "options.h"
 #include "output.h"
 #include "term.h"
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+#define MAX_JOBS 256
+#define OUTPUT_BUFFER (256u * 1024u)
 
-/* One line on stderr naming the input and the problem. */
-static void input_problem(const char *path, const char *message)
+/* One line naming the input and the problem, for stderr ('err' holds an
+ * input's lines until its turn comes, so that they keep the input order). */
+static void input_problem(FILE *err, const char *path, const char *message)
 {
 	char *p = term_safe(path);
 	char *m = term_safe(message);
-	fprintf(stderr, "dmarscan: %s: %s\n", p ? p : "?", m ? m : "?");
+	fprintf(err, "dmarscan: %s: %s\n", p ? p : "?", m ? m : "?");
 	free(p);
 	free(m);
 }
@@ -104,8 +110,10 @@ static const char *evidence_conflict(const char *path, char **inputs, int n,
 
 static FILE *open_output(const cli_options *o)
 {
-	if (o->output == NULL || strcmp(o->output, "-") == 0)
+	if (o->output == NULL || strcmp(o->output, "-") == 0) {
+		setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);   /* few, large writes */
 		return stdout;
+	}
 	char *software[] = { (char *)o->software };
 	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
 	if (conflict == NULL && o->software != NULL)
@@ -116,6 +124,8 @@ static FILE *open_output(const cli_options *o)
 	}
 	int fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f != NULL)
+		setvbuf(f, NULL, _IOFBF, OUTPUT_BUFFER);
 	if (f == NULL) {
 		fprintf(stderr, "dmarscan: cannot write %s: %s\n", o->output,
 		        strerror(errno));
@@ -152,74 +162,43 @@ static int load_tables(const cli_options *o, dmar_tables **out)
 	return 0;
 }
 
-/* A file named SOFTWARE (any case) in the folder of 'path', or NULL. */
-static char *software_beside(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, (size_t)(slash - path + 1)) : strdup("./");
-	DIR *d = dir ? opendir(dir[0] ? dir : "/") : NULL;
-	char *found = NULL;
-	struct dirent *e;
-	while (d != NULL && found == NULL && (e = readdir(d)) != NULL) {
-		if (strcasecmp(e->d_name, "SOFTWARE") != 0)
-			continue;
-		struct stat st;
-		size_t n = strlen(dir) + strlen(e->d_name) + 1;
-		char *p = malloc(n);
-		if (p != NULL)
-			snprintf(p, n, "%s%s", dir, e->d_name);
-		if (p != NULL && stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			found = p;
-		else
-			free(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	free(dir);
-	return found;
-}
-
-/* The SOFTWARE hive for the input 'path': --software, else one beside it
- * (unless --no-software or the input is itself that file).  Returns 0
- * with *out set or NULL, -1 when an explicit --software cannot be read. */
-static int open_software(const cli_options *o, const char *path, dmar_hive **out)
+/* The SOFTWARE hive for an input: --software, the one found beside it in
+ * a folder, else a file named SOFTWARE beside it (unless --no-software or
+ * the input is itself that file).  Returns 0 with *out set or NULL, -1
+ * when an explicit --software cannot be read. */
+static int open_software(const cli_options *o, const input *in, FILE *err,
+                         dmar_hive **out)
 {
 	*out = NULL;
 	char *beside = NULL;
-	const char *which = o->software;
-	if (which == NULL && !o->no_software) {
-		beside = software_beside(path);
-		struct stat a, b;
-		if (beside != NULL && stat(beside, &a) == 0 && stat(path, &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			free(beside);
-			beside = NULL;
-		}
-		which = beside;
-	}
+	const char *which = o->no_software ? NULL
+	                  : o->software ? o->software : in->software;
+	if (which == NULL && !o->no_software && !in->found)
+		which = beside = inputs_software_beside(in->path);
 	if (which == NULL)
 		return 0;
-	dmar_error *err = NULL;
+	dmar_error *e = NULL;
 	int rc = 0;
-	if (dmar_hive_open_with(out, which, &o->open, &err) != 0) {
+	if (dmar_hive_open_with(out, which, &o->open, &e) != 0) {
 		char *msg = NULL;
 		if (asprintf(&msg, "%s %s: %s", o->software ? "--software" : "the SOFTWARE "
-		             "hive beside it,", which, err ? err->message : "cannot open") < 0)
+		             "hive beside it,", which, e ? e->message : "cannot open") < 0)
 			msg = NULL;
-		input_problem(path, msg ? msg : "cannot open the SOFTWARE hive");
+		input_problem(err, in->path, msg ? msg : "cannot open the SOFTWARE hive");
 		free(msg);
 		rc = o->software ? -1 : 0;   /* one beside it is a bonus */
 		*out = NULL;
 	}
-	dmar_error_free(err);
+	dmar_error_free(e);
 	free(beside);
 	return rc;
 }
 
-/* Files --save-recovered wrote in this run. */
+/* Files --save-recovered wrote in this run (workers share it). */
 typedef struct saved_list {
 	char **paths;
 	size_t n;
+	pthread_mutex_t lock;
 } saved_list;
 
 static int saved_has(const saved_list *s, const char *path)
@@ -267,37 +246,38 @@ static char *save_path_for(const cli_options *o, const char *path)
  * (the library also refuses the hive and its logs) nor over what this run
  * saved for another input.  Returns 0 or -1 after naming the problem. */
 static int save_recovered(const cli_options *o, saved_list *saved,
-                          const dmar_hive *hive, const char *path)
+                          const dmar_hive *hive, const char *path, FILE *err)
 {
 	char *target = save_path_for(o, path);
 	const char *conflict = NULL;
-	dmar_error *err = NULL;
+	dmar_error *e = NULL;
 	int rc = -1;
+	pthread_mutex_lock(&saved->lock);
 	if (target == NULL) {
-		input_problem(path, "--save-recovered: out of memory");
+		input_problem(err, path, "--save-recovered: out of memory");
 	} else if ((conflict = evidence_conflict(target, o->inputs, o->n_inputs,
 	                                         1)) != NULL) {
 		char *msg = NULL;
 		if (asprintf(&msg, "--save-recovered %s: %s", target, conflict) < 0)
 			msg = NULL;
-		input_problem(path, msg ? msg : conflict);
+		input_problem(err, path, msg ? msg : conflict);
 		free(msg);
 	} else if (saved_has(saved, target)) {
-		input_problem(path, "--save-recovered: another hive of the same name "
-		              "was saved there in this run; give the hives a folder "
-		              "each");
-	} else if (dmar_hive_save(hive, target, &err) != 0) {
+		input_problem(err, path, "--save-recovered: another hive of the same "
+		              "name was saved there in this run; give the hives a "
+		              "folder each");
+	} else if (dmar_hive_save(hive, target, &e) != 0) {
 		char *msg = NULL;
 		if (asprintf(&msg, "--save-recovered: %s",
-		             err ? err->message : "cannot write") < 0)
+		             e ? e->message : "cannot write") < 0)
 			msg = NULL;
-		input_problem(path, msg ? msg : "--save-recovered failed");
+		input_problem(err, path, msg ? msg : "--save-recovered failed");
 		free(msg);
-		dmar_error_free(err);
+		dmar_error_free(e);
 	} else {
 		const dmar_hive_info *h = dmar_hive_get_info(hive);
 		char *t = term_safe(target), *p = term_safe(path);
-		fprintf(stderr, "dmarscan: %s: %s written to %s%s%s\n", p ? p : "?",
+		fprintf(err, "dmarscan: %s: %s written to %s%s%s\n", p ? p : "?",
 		        h->recovered ? "the recovered hive" : "the hive (nothing to "
 		        "recover)", t ? t : "?", h->recovered ? ", sha256 " : "",
 		        h->recovered ? h->recovered_sha256 : "");
@@ -307,56 +287,9 @@ static int save_recovered(const cli_options *o, saved_list *saved,
 		target = NULL;
 		rc = 0;
 	}
+	pthread_mutex_unlock(&saved->lock);
 	free(target);
 	return rc;
-}
-
-/* Analyse one input; returns the worst exit status it causes. */
-static int scan_input(output *out, saved_list *saved, const char *path)
-{
-	const cli_options *o = out->opts;
-	dmar_hive *hive = NULL;
-	dmar_report *report = NULL;
-	dmar_error *err = NULL;
-	if (dmar_hive_open_with(&hive, path, &o->open, &err) != 0) {
-		const char *msg = err ? err->message : "cannot open";
-		input_problem(path, msg);
-		out->ops->failed(out, path, msg);
-		dmar_error_free(err);
-		return EXIT_INPUT;
-	}
-	int save_failed = o->save_recovered != NULL &&
-	                  save_recovered(o, saved, hive, path) != 0;
-	dmar_options scan = o->scan;
-	if (open_software(o, path, &scan.software) != 0) {
-		out->ops->failed(out, path, "the SOFTWARE hive given with --software "
-		                 "cannot be read");
-		dmar_hive_free(hive);
-		return EXIT_INPUT;
-	}
-	int scanned = dmar_scan(&report, hive, &scan, &err);
-	dmar_hive_free(scan.software);
-	if (scanned != 0) {
-		const char *msg = err ? err->message : "analysis failed";
-		input_problem(path, msg);
-		out->ops->failed(out, path, msg);
-		dmar_error_free(err);
-		dmar_hive_free(hive);
-		return EXIT_INPUT;
-	}
-	out->ops->hive(out, report);
-	int status = save_failed ? EXIT_INPUT : EXIT_CLEAN;
-	if (report->not_system && o->save_recovered != NULL && !save_failed) {
-		/* saving a SOFTWARE or NTUSER.DAT hive is a job done */
-	} else if (report->error != NULL) {
-		input_problem(path, report->error);
-		status = EXIT_INPUT;
-	} else if (dmar_report_count_at_least(report, o->fail_on) > 0) {
-		status = EXIT_FINDINGS;
-	}
-	dmar_report_free(report);
-	dmar_hive_free(hive);
-	return status;
 }
 
 /* 3 outranks 1: a script must notice that an input was not analysed. */
@@ -367,8 +300,198 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
+/* ---- One input ------------------------------------------------------------------ */
+
+/* What analysing one input gave, kept until its turn to be written. */
+typedef struct result {
+	dmar_report *report;       /* NULL when it could not be analysed */
+	char *failed;              /* ... and why, for the report */
+	char *messages;            /* its stderr lines */
+	size_t messages_len;
+	int status;
+	int skipped;               /* found in a folder, not a SYSTEM hive */
+	int done;
+} result;
+
+static void analyse_into(const cli_options *o, saved_list *saved,
+                         const input *in, result *r, FILE *err)
+{
+	dmar_hive *hive = NULL;
+	dmar_error *e = NULL;
+	r->status = EXIT_INPUT;
+	if (in->problem != NULL) {
+		input_problem(err, in->path, in->problem);
+		r->failed = strdup(in->problem);
+		return;
+	}
+	if (dmar_hive_open_with(&hive, in->path, &o->open, &e) != 0) {
+		const char *msg = e ? e->message : "cannot open";
+		input_problem(err, in->path, msg);
+		r->failed = strdup(msg);
+		dmar_error_free(e);
+		return;
+	}
+	int save_failed = o->save_recovered != NULL &&
+	                  save_recovered(o, saved, hive, in->path, err) != 0;
+	dmar_options scan = o->scan;
+	if (open_software(o, in, err, &scan.software) != 0) {
+		r->failed = strdup("the SOFTWARE hive given with --software cannot be "
+		                   "read");
+		dmar_hive_free(hive);
+		return;
+	}
+	int scanned = dmar_scan(&r->report, hive, &scan, &e);
+	dmar_hive_free(scan.software);
+	dmar_hive_free(hive);
+	if (scanned != 0) {
+		const char *msg = e ? e->message : "analysis failed";
+		input_problem(err, in->path, msg);
+		r->failed = strdup(msg);
+		dmar_error_free(e);
+		return;
+	}
+	r->status = save_failed ? EXIT_INPUT : EXIT_CLEAN;
+	if (r->report->not_system && in->found) {
+		r->skipped = 1;    /* SAM, NTUSER.DAT...: passed over */
+		r->status = EXIT_CLEAN;
+	} else if (r->report->not_system && o->save_recovered != NULL && !save_failed) {
+		/* saving a SOFTWARE or NTUSER.DAT hive is a job done */
+	} else if (r->report->error != NULL) {
+		input_problem(err, in->path, r->report->error);
+		r->status = EXIT_INPUT;
+	} else if (dmar_report_count_at_least(r->report, o->fail_on) > 0) {
+		r->status = EXIT_FINDINGS;
+	}
+}
+
+static void analyse(const cli_options *o, saved_list *saved, const input *in,
+                    result *r)
+{
+	FILE *err = open_memstream(&r->messages, &r->messages_len);
+	analyse_into(o, saved, in, r, err ? err : stderr);
+	if (err != NULL)
+		fclose(err);
+}
+
+/* ---- Progress ------------------------------------------------------------------- */
+
+typedef struct progress {
+	int on;
+	size_t total, done, with_findings, failed;
+	time_t started;
+} progress;
+
+static void progress_clear(progress *p)
+{
+	if (p->on && p->done > 0)
+		fputs("\r\033[K", stderr);
+}
+
+static void progress_show(progress *p)
+{
+	if (!p->on)
+		return;
+	enum { WIDTH = 30 };
+	size_t filled = p->total ? p->done * WIDTH / p->total : WIDTH;
+	char bar[WIDTH + 1];
+	memset(bar, '#', filled);
+	memset(bar + filled, '.', WIDTH - filled);
+	bar[WIDTH] = '\0';
+	long elapsed = (long)(time(NULL) - p->started);
+	long left = p->done ? elapsed * (long)(p->total - p->done) / (long)p->done : 0;
+	fprintf(stderr, "\r\033[K[%s] %zu/%zu hives, %zu with findings, %zu not "
+	        "analysed, %ld:%02ld left", bar, p->done, p->total, p->with_findings,
+	        p->failed, left / 60, left % 60);
+	fflush(stderr);
+}
+
+/* Write one input's result in its turn, and free it. */
+static int deliver(output *out, progress *p, result *r, const input *in)
+{
+	progress_clear(p);
+	if (r->messages_len > 0)
+		fwrite(r->messages, 1, r->messages_len, stderr);
+	if (r->report != NULL && !r->skipped)
+		out->ops->hive(out, r->report);
+	else if (r->report == NULL)
+		out->ops->failed(out, in->path, r->failed ? r->failed : "out of memory");
+	p->done++;
+	p->with_findings += r->status == EXIT_FINDINGS;
+	p->failed += r->status == EXIT_INPUT;
+	progress_show(p);
+	int status = r->status;
+	dmar_report_free(r->report);
+	free(r->failed);
+	free(r->messages);
+	memset(r, 0, sizeof(*r));
+	return status;
+}
+
+/* ---- Many inputs ---------------------------------------------------------------- */
+
+/* Workers take inputs in order and analyse them; the main thread writes
+ * each result in input order as soon as it and all before it are done.
+ * At most 'window' results wait to be written: memory stays bounded
+ * whatever the number of hives. */
+typedef struct pool {
+	const cli_options *opts;
+	saved_list *saved;
+	const input_list *inputs;
+	result *results;
+	size_t next;               /* the next input to start */
+	size_t written;            /* inputs written */
+	size_t window;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+} pool;
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	pthread_mutex_lock(&p->lock);
+	while (p->next < p->inputs->n) {
+		if (p->next >= p->written + p->window) {
+			pthread_cond_wait(&p->changed, &p->lock);
+			continue;
+		}
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		analyse(p->opts, p->saved, &p->inputs->v[i], &p->results[i]);
+		pthread_mutex_lock(&p->lock);
+		p->results[i].done = 1;
+		pthread_cond_broadcast(&p->changed);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int run_parallel(output *out, progress *prog, pool *p, int jobs)
+{
+	pthread_t threads[MAX_JOBS];
+	int started = 0, status = EXIT_CLEAN;
+	for (; started < jobs; started++)
+		if (pthread_create(&threads[started], NULL, worker, p) != 0)
+			break;
+	if (started == 0)
+		worker(p);   /* no thread could be made: do it here */
+	for (size_t i = 0; i < p->inputs->n; i++) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->results[i].done)
+			pthread_cond_wait(&p->changed, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		status = worse(status, deliver(out, prog, &p->results[i], &p->inputs->v[i]));
+		pthread_mutex_lock(&p->lock);
+		p->written++;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+	}
+	for (int t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	return status;
+}
+
 /* Scan every input with the writer chosen; returns the exit status. */
-static int run(cli_options *opts, FILE *f)
+static int run(cli_options *opts, const input_list *inputs, FILE *f)
 {
 	output out = {
 		.ops = opts->format == FORMAT_JSON ? &output_json_ops
@@ -381,11 +504,37 @@ static int run(cli_options *opts, FILE *f)
 		.color = opts->format == FORMAT_TEXT && f == stdout &&
 		         term_want_color(f, opts->color),
 	};
+	saved_list saved = { NULL, 0, PTHREAD_MUTEX_INITIALIZER };
+	progress prog = { .total = inputs->n, .started = time(NULL) };
+	prog.on = opts->progress == PROGRESS_ALWAYS ||
+	          (opts->progress == PROGRESS_AUTO && inputs->n > 1 && isatty(2));
+	int jobs = opts->jobs > 0 ? opts->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > MAX_JOBS)
+		jobs = MAX_JOBS;
+	if ((size_t)jobs > inputs->n)
+		jobs = (int)inputs->n;
+	if (opts->save_recovered != NULL)
+		jobs = 1;   /* files written in input order: the first of a name wins */
 	int status = EXIT_CLEAN;
-	saved_list saved = { NULL, 0 };
 	out.ops->begin(&out);
-	for (int i = 0; i < opts->n_inputs; i++)
-		status = worse(status, scan_input(&out, &saved, opts->inputs[i]));
+	result *results = calloc(inputs->n + 1, sizeof(*results));
+	if (results == NULL) {
+		fprintf(stderr, "dmarscan: out of memory\n");
+		status = EXIT_INPUT;
+	} else if (jobs <= 1) {
+		for (size_t i = 0; i < inputs->n; i++) {
+			analyse(opts, &saved, &inputs->v[i], &results[i]);
+			status = worse(status, deliver(&out, &prog, &results[i], &inputs->v[i]));
+		}
+	} else {
+		pool p = { opts, &saved, inputs, results, 0, 0, (size_t)jobs * 2,
+		           PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+		status = run_parallel(&out, &prog, &p, jobs);
+	}
+	free(results);
+	progress_clear(&prog);
 	saved_free(&saved);
 	int write_failed = out.ops->end(&out) != 0;
 	if (fflush(f) != 0 || ferror(f))
@@ -400,23 +549,60 @@ static int run(cli_options *opts, FILE *f)
 	return status;
 }
 
+/* The hives the inputs name (folders searched), also the list the
+ * evidence checks of -o and --save-recovered compare against. */
+static int expand(cli_options *opts, input_list *inputs, char ***paths)
+{
+	if (inputs_expand(opts->inputs, opts->n_inputs, opts->recursive, inputs) != 0) {
+		fprintf(stderr, "dmarscan: out of memory\n");
+		return -1;
+	}
+	*paths = calloc(2 * inputs->n + 1, sizeof(**paths));
+	if (*paths == NULL) {
+		fprintf(stderr, "dmarscan: out of memory\n");
+		return -1;
+	}
+	int n = 0;
+	for (size_t i = 0; i < inputs->n; i++) {
+		(*paths)[n++] = inputs->v[i].path;
+		if (inputs->v[i].software != NULL)
+			(*paths)[n++] = inputs->v[i].software;
+	}
+	opts->inputs = *paths;
+	opts->n_inputs = n;
+	if (opts->save_recovered != NULL && !opts->save_to_dir && inputs->n > 1) {
+		fprintf(stderr, "dmarscan: --save-recovered %s: with %zu hives, give an "
+		        "existing folder (each is written as FOLDER/NAME)\n",
+		        opts->save_recovered, inputs->n);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cli_options opts;
 	dmar_tables *tables = NULL;
+	input_list inputs = { 0 };
+	char **paths = NULL;
 	FILE *f = NULL;
 	int status;
 	int rc = options_parse(argc, argv, &opts);
-	if (rc == OPTIONS_DONE)
+	if (rc == OPTIONS_DIFF)
+		status = load_tables(&opts, &tables) != 0 ? EXIT_USAGE
+		       : diff_main(&opts, tables);
+	else if (rc == OPTIONS_DONE)
 		status = ferror(stdout) ? EXIT_USAGE : EXIT_CLEAN;
-	else if (rc != OPTIONS_RUN || load_tables(&opts, &tables) != 0 ||
-	         (f = open_output(&opts)) == NULL)
+	else if (rc != OPTIONS_RUN || expand(&opts, &inputs, &paths) != 0 ||
+	         load_tables(&opts, &tables) != 0 || (f = open_output(&opts)) == NULL)
 		status = EXIT_USAGE;
 	else {
 		opts.scan.tables = tables;
-		status = run(&opts, f);
+		status = run(&opts, &inputs, f);
 	}
 	dmar_tables_free(tables);
+	inputs_free(&inputs);
+	free(paths);
 	free(opts.port_id_files);
 	free(opts.ioc_files);
 	return status;

@@ -20,7 +20,8 @@
 #define EXIT_USAGE 2
 
 static const char HELP[] =
-"Usage: dmarscan [OPTIONS] HIVE ...\n"
+"Usage: dmarscan [OPTIONS] HIVE|DIR ...\n"
+"       dmarscan diff [OPTIONS] BASELINE SUSPECT\n"
 "\n"
 "Audit the DMA-remapping (Kernel DMA Protection) posture of Windows machines\n"
 "from their SYSTEM registry hives, offline.  For every PCI device dmarscan\n"
@@ -54,6 +55,32 @@ static const char HELP[] =
 "      --max-keys N         read at most N keys of a hive (default 4000000:\n"
 "                           far above any real SYSTEM hive); past it the\n"
 "                           report is partial and says so (HIVE-LIMIT)\n"
+"      --engine ENGINE      native (default: dmarscan's own reader of hive\n"
+"                           cells) or libregf (libyal's, slower: a second\n"
+"                           opinion on a hive that reads oddly)\n"
+"\n"
+"Many hives:\n"
+"  DIR                      a folder: every hive in it, recognised by its\n"
+"                           'regf' base block, not by its name; SYSTEM hives\n"
+"                           are analysed (with their transaction logs and a\n"
+"                           SOFTWARE hive of the same folder), other hives\n"
+"                           (SAM, NTUSER.DAT...) are passed over\n"
+"  -r, --recursive          also search the folders below each DIR\n"
+"  -j, --jobs N             analyse N hives at a time (default: one per\n"
+"                           online CPU); the report keeps the input order\n"
+"      --progress WHEN      a progress bar on stderr: auto (default: when\n"
+"                           stderr is a terminal and there are several\n"
+"                           hives), always or never\n"
+"\n"
+"Comparing two states of a machine (diff):\n"
+"  dmarscan diff [OPTIONS] BASELINE SUSPECT\n"
+"                           each a SYSTEM hive or a report of -f json; lists\n"
+"                           devices, drivers, policy settings and findings\n"
+"                           that appeared, vanished or changed (text or -f\n"
+"                           json); exit 1 when a change is risky: a finding\n"
+"                           at or above --fail-on appeared, a device's policy\n"
+"                           went down, an exposed device appeared without\n"
+"                           policy 2, or a driver now opts out\n"
 "\n"
 "What to write:\n"
 "  -f, --format FORMAT      text (default), json (schema \"dmarscan/1\"), jsonl\n"
@@ -94,6 +121,8 @@ static const char HELP[] =
 "  dmarscan --format json -o out.json SYSTEM other/SYSTEM\n"
 "  dmarscan --control-set all --rules 24h2 SYSTEM\n"
 "  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
+"  dmarscan -r -j 4 --format jsonl -o fleet.jsonl /cases/   every hive below\n"
+"  dmarscan diff golden/SYSTEM suspect/SYSTEM   what changed since the image\n"
 "\n"
 "Transaction logs: a hive from a disk image is usually dirty, its newest\n"
 "changes still in SYSTEM.LOG1/LOG2 (or SYSTEM.LOG) beside it.  dmarscan finds\n"
@@ -114,7 +143,7 @@ enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
 	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE,
-	OPT_ACLS, OPT_MAX_KEYS
+	OPT_ACLS, OPT_MAX_KEYS, OPT_ENGINE, OPT_PROGRESS
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -132,6 +161,10 @@ static const struct option LONG_OPTIONS[] = {
 	{ "tree", no_argument, NULL, 't' },
 	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "recursive", no_argument, NULL, 'r' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
 	{ "software", required_argument, NULL, OPT_SOFTWARE },
@@ -336,6 +369,34 @@ static int apply_option(int c, const char *arg, cli_options *o)
 			return usage_error("--max-keys: '%s' is not a number from 1 to "
 			                   "4294967295", arg);
 		break;
+	case OPT_ENGINE:
+		if (strcmp(arg, "native") == 0)
+			o->open.engine = DMAR_ENGINE_NATIVE;
+		else if (strcmp(arg, "libregf") == 0)
+			o->open.engine = DMAR_ENGINE_LIBREGF;
+		else
+			return usage_error("--engine: '%s' is not native or libregf", arg);
+		break;
+	case 'r':
+		o->recursive = 1;
+		break;
+	case 'j': {
+		uint32_t n = 0;
+		if (parse_count(arg, &n) != 0 || n > 256)
+			return usage_error("--jobs: '%s' is not a number from 1 to 256", arg);
+		o->jobs = (int)n;
+		break;
+	}
+	case OPT_PROGRESS:
+		if (strcmp(arg, "auto") == 0)
+			o->progress = PROGRESS_AUTO;
+		else if (strcmp(arg, "always") == 0)
+			o->progress = PROGRESS_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			o->progress = PROGRESS_NEVER;
+		else
+			return usage_error("--progress: '%s' is not auto, always or never", arg);
+		break;
 	case OPT_NO_SOFTWARE:
 		o->no_software = 1;
 		break;
@@ -373,13 +434,31 @@ int options_parse(int argc, char **argv, cli_options *o)
 	o->color = -1;
 	opterr = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "f:o:vthV", LONG_OPTIONS, NULL)) != -1) {
+	if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+		o->diff = 1;
+		argv++;        /* the options after 'diff' */
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "f:o:vthVrj:", LONG_OPTIONS, NULL)) != -1) {
 		int rc = apply_option(c, optarg, o);
 		if (rc != OPTIONS_RUN)
 			return rc;
 	}
 	o->inputs = argv + optind;
 	o->n_inputs = argc - optind;
+	if (o->diff) {
+		if (o->n_inputs != 2)
+			return usage_error("%s", "diff compares two inputs: dmarscan diff "
+			                   "[OPTIONS] BASELINE SUSPECT (each a SYSTEM hive "
+			                   "or a JSON report of dmarscan -f json)");
+		if (o->format != FORMAT_TEXT && o->format != FORMAT_JSON)
+			return usage_error("%s", "diff writes text or json");
+		if (o->save_recovered != NULL || o->software != NULL)
+			return usage_error("%s", "diff takes neither --save-recovered nor "
+			                   "--software (a SOFTWARE hive beside each SYSTEM "
+			                   "hive is still paired with it)");
+		return OPTIONS_DIFF;
+	}
 	if (o->n_inputs == 0)
 		return usage_error("%s", "no hive given");
 	if (o->software != NULL && o->n_inputs > 1)

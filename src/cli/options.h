@@ -21,6 +21,10 @@ typedef struct cli_options {
 	int verbose;                 /* text: every finding, no collapsing */
 	int tree;                    /* text: the device tree */
 	int acls;                    /* text: the security of the policy keys */
+	int recursive;               /* -r: search folders below folders */
+	int jobs;                    /* -j N; 0: one per online CPU */
+	int progress;                /* PROGRESS_* */
+	int diff;                    /* 'dmarscan diff BASELINE SUSPECT' */
 	dmar_open_options open;      /* --no-logs */
 	const char *software;        /* --software FILE */
 	int no_software;             /* --no-software: no SOFTWARE beside */
@@ -34,10 +38,13 @@ typedef struct cli_options {
 	int n_inputs;
 } cli_options;
 
+enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
+
 enum {
 	OPTIONS_RUN = 0,     /* go on and scan */
 	OPTIONS_DONE = 1,    /* --help, --version, --list-rules printed */
-	OPTIONS_USAGE = 2    /* usage error, message printed */
+	OPTIONS_USAGE = 2,   /* usage error, message printed */
+	OPTIONS_DIFF = 3     /* go on and compare two inputs */
 };
 
 int options_parse(int argc, char **argv, cli_options *out);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "fleet.h"
 #include "term.h"
 
 #define COLLAPSE_AFTER 3      /* info findings of one rule shown in full */
@@ -22,6 +23,7 @@ typedef struct text_state {
 	int hives, failed;
 	size_t by_severity[4];
 	int columns;
+	fleet fleet;               /* across hives, for the end */
 } text_state;
 
 /* Flag letters: one per rule that fired on the device, in this order. */
@@ -766,6 +768,7 @@ static void text_hive(output *o, const dmar_report *r)
 	st->hives++;
 	if (r->error != NULL)
 		st->failed++;
+	fleet_add(&st->fleet, r);
 	if (r->n_sets == 0) {
 		print_summary(o, r, NULL);
 		print_notes(o, r);
@@ -806,6 +809,8 @@ static int text_end(output *o)
 		        st->hives == 1 ? "" : "s", st->failed,
 		        st->by_severity[DMAR_SEV_HIGH], st->by_severity[DMAR_SEV_MEDIUM],
 		        st->by_severity[DMAR_SEV_LOW], st->by_severity[DMAR_SEV_INFO]);
+	fleet_print(&st->fleet, o->out, sgr(o, TC_BOLD), sgr(o, TC_RESET));
+	fleet_free(&st->fleet);
 	if (st != &text_fallback)
 		free(st);
 	o->state = NULL;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "findidx.h"
+#include "grow.h"
 #include "jsonsafe.h"
 #include "output.h"
 
@@ -52,16 +53,12 @@ static void add(timeline *t, uint64_t when, const char *desc, const char *set,
 {
 	if (when <= FILETIME_1970 || t->failed)
 		return;   /* unknown (0) or implausibly old */
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		event *more = realloc(t->items, cap * sizeof(*more));
-		if (more == NULL) {
-			t->failed = 1;
-			return;
-		}
-		t->items = more;
-		t->cap = cap;
+	event *more = grow_for_one(t->items, t->n, &t->cap, sizeof(*more), 256);
+	if (more == NULL) {
+		t->failed = 1;
+		return;
 	}
+	t->items = more;
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = NULL;

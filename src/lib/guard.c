@@ -13,6 +13,7 @@
 
 #include "bytes.h"
 #include "guard.h"
+#include "grow.h"
 #include "bounds.h"
 
 #define HBINS_START 4096u
@@ -63,16 +64,14 @@ static uint8_t *cell(const image *im, uint32_t rel, uint32_t *len)
 static int patch(image *im, uint8_t *word, uint32_t value)
 {
 	image_guard *g = im->g;
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		guard_patch *more = realloc(g->patches, cap * sizeof(*more));
-		if (more == NULL) {
-			im->failed = 1;
-			return 0;
-		}
-		g->patches = more;
-		g->cap = cap;
+	if (g->n == 0 && g->before_write != NULL)
+		g->before_write(g->ctx);
+	guard_patch *more = grow_for_one(g->patches, g->n, &g->cap, sizeof(*more), 16);
+	if (more == NULL) {
+		im->failed = 1;
+		return 0;
 	}
+	g->patches = more;
 	guard_patch *p = &g->patches[g->n++];
 	p->offset = (uint32_t)(word - im->data);
 	p->original = le32(word);
@@ -237,6 +236,10 @@ void guard_swap(uint8_t *data, const image_guard *g, int original)
 
 void guard_free(image_guard *g)
 {
+	void (*before_write)(void *) = g->before_write;
+	void *ctx = g->ctx;
 	free(g->patches);
 	memset(g, 0, sizeof(*g));
+	g->before_write = before_write;
+	g->ctx = ctx;
 }

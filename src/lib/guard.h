@@ -31,6 +31,10 @@ typedef struct image_guard {
 	guard_patch *patches;
 	size_t n, cap;
 	char first[160];           /* the first change, for the report */
+	/* called once before the first word is changed (set by the caller,
+	 * kept by guard_free): another thread may still be reading */
+	void (*before_write)(void *ctx);
+	void *ctx;
 } image_guard;
 
 /* Check the image and lower what must be lowered; 0, or -1 when memory

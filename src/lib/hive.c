@@ -1,22 +1,20 @@
 /*
- * hive.c - load a hive read-only, check its base block, parse it with libregf.
+ * hive.c - load a hive read-only, check its base block, replay its logs,
+ * and hand keys and values to the rest of the library (hive.h).
  *
  * The file is read (not mapped: an I/O error on a damaged image must come
  * back as an error, not as SIGBUS) into one buffer, hashed, checked, and
- * handed to libregf through a libbfio memory range.  The evidence file is
- * opened O_RDONLY and never written.
+ * read by one of two engines (hive_impl.h): dmarscan's own cell reader, or
+ * libregf through a libbfio memory range.  The evidence file is opened
+ * O_RDONLY and never written.
  */
 #include "config.h"
 
-#include "guard.h"
-#include "hive.h"
+#include "hive_impl.h"
 #include "bounds.h"
-#include "memio.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libbfio.h>
-#include <libregf.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,69 +33,12 @@
 /* Buffers from this size on come from mmap(MAP_POPULATE): one system call
  * faults all pages in, instead of one fault per page while reading. */
 #define POPULATE_THRESHOLD (1024u * 1024u)
-
-struct dmar_hive {
-	dmar_hive_info info;
-	char *path;
-	char embedded_name[32 * 3 + 1];   /* 32 UTF-16 units as UTF-8 */
-	uint8_t *data;
-	size_t size;               /* of the image (the primary, replayed) */
-	size_t capacity;           /* of the allocation */
-	int data_mapped;
-	dmar_arena *arena;         /* log details */
-	int from_file;             /* read from a regular file: logs may sit
-	                              beside it */
-	dev_t dev;                 /* the primary file, to refuse saving over it */
-	ino_t ino;
-	libbfio_handle_t *bfio;
-	libregf_file_t *regf;
-	char last_error[512];
-	uint32_t keys_read;        /* since hive_budget_reset */
-	uint32_t values_read;
-	uint32_t max_keys, max_values;
-	image_guard guard;         /* counts lowered for libregf (guard.h) */
-	unsigned limits;           /* HIVE_LIMIT_* reached */
-};
-
-struct hkey {
-	dmar_hive *hive;
-	libregf_key_t *key;
-	char *name;
-};
+/* Images from this size on are hashed in a thread of their own, fed a
+ * chunk at a time as the file is read. */
+#define HASH_THREAD_MIN (1024u * 1024u)
+#define READ_CHUNK (1024u * 1024u)
 
 /* ---- Errors ---------------------------------------------------------------- */
-
-/* libregf's backtrace starts with the root cause:
- * "libregf_x: unable to retrieve hive bin at offset: 1866536 (0x001c7b28)."
- * Keep that first line without the function name and the final dot. */
-static void regf_error_line(libregf_error_t *e, char *out, size_t size)
-{
-	char buf[4096];
-	out[0] = '\0';
-	if (e == NULL || libregf_error_backtrace_sprint(e, buf, sizeof(buf)) < 0)
-		return;
-	char *line = buf;
-	char *nl = strchr(line, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-	char *colon = strstr(line, ": ");
-	if (colon != NULL && strncmp(line, "lib", 3) == 0)
-		line = colon + 2;
-	size_t len = strlen(line);
-	while (len > 0 && (line[len - 1] == '.' || line[len - 1] == ' ' ||
-	                   line[len - 1] == '\r'))
-		line[--len] = '\0';
-	snprintf(out, size, "%s", line);
-}
-
-static void hive_note_error(dmar_hive *h, libregf_error_t **e, const char *what)
-{
-	char detail[256];
-	regf_error_line(*e, detail, sizeof(detail));
-	snprintf(h->last_error, sizeof(h->last_error), "%.200s: %.250s", what,
-	         detail[0] ? detail : "libregf error");
-	libregf_error_free(e);
-}
 
 const char *hive_last_error(const dmar_hive *h)
 {
@@ -183,6 +124,106 @@ static int load_stream(int fd, uint8_t **data, size_t *size)
 	return 0;
 }
 
+/* ---- Hashing while reading ----------------------------------------------------- */
+
+/* The sha256 of the bytes of 'data' as they are fed, into sha256_pending. */
+static void *hash_image(void *arg)
+{
+	dmar_hive *h = arg;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	size_t done = 0;
+	for (;;) {
+		pthread_mutex_lock(&h->feed_lock);
+		while (h->fed == done && !h->fed_all)
+			pthread_cond_wait(&h->feed_more, &h->feed_lock);
+		size_t ready = h->fed;
+		int all = h->fed_all;
+		pthread_mutex_unlock(&h->feed_lock);
+		if (ok && ready > done)
+			ok = EVP_DigestUpdate(ctx, h->data + done, ready - done) == 1;
+		done = ready;
+		if (all)
+			break;
+	}
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	h->sha256_pending[0] = '\0';
+	if (ok && EVP_DigestFinal_ex(ctx, md, &len) == 1 && len == 32)
+		for (unsigned int i = 0; i < len; i++)
+			snprintf(h->sha256_pending + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(ctx);
+	return NULL;
+}
+
+/* Bytes of 'data' up to 'size' are read; 'all' when that is the file. */
+static void hash_feed(dmar_hive *h, size_t size, int all)
+{
+	if (!h->hashing)
+		return;
+	pthread_mutex_lock(&h->feed_lock);
+	h->fed = size;
+	h->fed_all = all;
+	pthread_cond_signal(&h->feed_more);
+	pthread_mutex_unlock(&h->feed_lock);
+}
+
+/* Start hashing 'data' (fed by hash_feed); without a thread (a small
+ * image, or none could be made) the hash is computed when all is fed. */
+static void hash_start(dmar_hive *h, size_t expected)
+{
+	h->fed = 0;
+	h->fed_all = 0;
+	h->hashing = expected >= HASH_THREAD_MIN &&
+	             pthread_create(&h->hasher, NULL, hash_image, h) == 0;
+}
+
+/* A whole buffer at once: hashed now when small, else in the thread. */
+static void hash_buffer(dmar_hive *h)
+{
+	hash_start(h, h->size);
+	if (h->hashing) {
+		hash_feed(h, h->size, 1);
+		return;
+	}
+	h->fed = h->size;
+	h->fed_all = 1;
+	hash_image(h);
+	memcpy(h->info.sha256, h->sha256_pending, sizeof(h->info.sha256));
+}
+
+void hive_hash_wait(dmar_hive *h)
+{
+	if (!h->hashing)
+		return;
+	hash_feed(h, h->fed, 1);   /* whatever was read is all there is */
+	pthread_join(h->hasher, NULL);
+	h->hashing = 0;
+	memcpy(h->info.sha256, h->sha256_pending, sizeof(h->info.sha256));
+}
+
+/* ---- Reading ------------------------------------------------------------------------ */
+
+/* Read 'want' bytes into h->data a chunk at a time, each hashed by the
+ * hashing thread while the next is read. */
+static int read_hashing(dmar_hive *h, int fd, size_t want, size_t *got)
+{
+	*got = 0;
+	hash_start(h, want);
+	while (*got < want) {
+		size_t n = 0, chunk = want - *got < READ_CHUNK ? want - *got : READ_CHUNK;
+		if (read_all(fd, h->data + *got, chunk, &n) != 0) {
+			hash_feed(h, *got, 1);
+			return -1;
+		}
+		*got += n;
+		hash_feed(h, *got, n < chunk || *got == want);
+		if (n < chunk)
+			break;
+	}
+	return 0;
+}
+
 static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -215,7 +256,7 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 		h->data = buffer_alloc(want, &h->data_mapped);
 		if (h->data == NULL)
 			rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
-		else if (read_all(fd, h->data, want, &got) != 0)
+		else if (read_hashing(h, fd, want, &got) != 0)
 			rc = dmar_error_set(err, DMAR_EIO, "%s", strerror(errno));
 		else if (got != want)
 			rc = dmar_error_set(err, DMAR_EIO,
@@ -264,8 +305,8 @@ static int check_base_block(dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
-/* The image to analyse (the primary, its logs replayed): a format libregf
- * reads, and as long as its base block says.  Checked after the replay,
+/* The image to analyse (the primary, its logs replayed): a format we
+ * read, and as long as its base block says.  Checked after the replay,
  * which may have replaced a damaged base block and grown the image. */
 static int check_image(const dmar_hive *h, dmar_error **err)
 {
@@ -284,41 +325,17 @@ static int check_image(const dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
-static void hash_buffer(dmar_hive *h)
+static void hash_wait_hook(void *ctx)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	h->info.sha256[0] = '\0';
-	if (EVP_Digest(h->data, h->size, md, &len, EVP_sha256(), NULL) != 1 ||
-	    len != 32)
-		return;
-	for (unsigned int i = 0; i < len; i++)
-		snprintf(h->info.sha256 + 2 * i, 3, "%02x", md[i]);
+	hive_hash_wait(ctx);
+}
+
+static void replay_hook(txlog_image *img)
+{
+	hive_hash_wait(img->owner);
 }
 
 /* ---- Opening ------------------------------------------------------------------- */
-
-static int open_regf(dmar_hive *h, dmar_error **err)
-{
-	libregf_error_t *re = NULL;
-	if (memio_open(&h->bfio, h->data, h->size) != 0)
-		return dmar_error_set(err, DMAR_ENOMEM,
-		                      "cannot set up a memory range for libregf");
-	if (libregf_file_initialize(&h->regf, &re) != 1) {
-		libregf_error_free(&re);
-		return dmar_error_set(err, DMAR_ENOMEM, "cannot set up libregf");
-	}
-	if (libregf_file_open_file_io_handle(h->regf, h->bfio, LIBREGF_OPEN_READ,
-	                                     &re) != 1) {
-		char detail[256];
-		regf_error_line(re, detail, sizeof(detail));
-		libregf_error_free(&re);
-		libregf_file_free(&h->regf, NULL);
-		return dmar_error_set(err, DMAR_EFORMAT,
-		                      "libregf cannot open it: %s", detail);
-	}
-	return 0;
-}
 
 /* A zero-filled buffer whose pages are touched only when written. */
 static uint8_t *buffer_alloc_zeroed(size_t size, int *mapped)
@@ -363,7 +380,7 @@ static int image_grow(txlog_image *img, size_t need)
  * image; the primary's info (sequence numbers, hash) stays as read. */
 static int recover(dmar_hive *h, dmar_error **err)
 {
-	txlog_image img = { h->data, h->size, image_grow, h };
+	txlog_image img = { h->data, h->size, image_grow, h, replay_hook };
 	txlog_result r;
 	if (txlog_recover(h->arena, h->path, &img, &r) != 0)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory replaying "
@@ -379,9 +396,9 @@ static int recover(dmar_hive *h, dmar_error **err)
 	return 0;
 }
 
-/* Open the image with libregf; with 'probe', also read its root key (a
- * replayed image is checked so; an image as read is analysed whatever
- * can be read of it). */
+/* Check the image and open it with the engine chosen; with 'probe', also
+ * read its root key (a replayed image is checked so; an image as read is
+ * analysed whatever can be read of it). */
 static int open_and_probe(dmar_hive *h, int probe, dmar_error **err)
 {
 	int rc = check_image(h, err);
@@ -390,31 +407,17 @@ static int open_and_probe(dmar_hive *h, int probe, dmar_error **err)
 		rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
 	h->info.guarded_cells = (uint32_t)h->guard.n;
 	h->info.guarded_first = h->guard.n ? h->guard.first : NULL;
-	if (rc == 0)
-		rc = open_regf(h, err);
-	if (rc != 0 || !probe)
+	h->cells.data = h->data;
+	h->cells.end = BASE_BLOCK_SIZE + (size_t)le32(h->data + 40);
+	h->cells.minor = le32(h->data + 24);
+	cells_unmap_bins(&h->cells);
+	if (rc == 0 && cells_map_bins(&h->cells) != 0)
+		rc = dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	h->info.unsound_bin_pages = h->cells.bad_pages;
+	if (rc != 0)
 		return rc;
-	libregf_key_t *root = NULL;
-	libregf_error_t *re = NULL;
-	if (libregf_file_get_root_key(h->regf, &root, &re) == 1) {
-		libregf_key_free(&root, NULL);
-		return 0;
-	}
-	char detail[256];
-	regf_error_line(re, detail, sizeof(detail));
-	libregf_error_free(&re);
-	return dmar_error_set(err, DMAR_EFORMAT, "libregf cannot read its root "
-	                      "key: %s", detail);
-}
-
-static void close_regf(dmar_hive *h)
-{
-	if (h->regf != NULL) {
-		libregf_file_close(h->regf, NULL);
-		libregf_file_free(&h->regf, NULL);
-	}
-	if (h->bfio != NULL)
-		libbfio_handle_free(&h->bfio, NULL);
+	return h->engine == DMAR_ENGINE_LIBREGF ? regf_open(h, probe, err)
+	                                        : cells_open(h, probe, err);
 }
 
 /* The replayed image cannot be read (logs with sound hashes but bad
@@ -422,6 +425,7 @@ static void close_regf(dmar_hive *h)
 static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
 {
 	dmar_log_info *logs = (dmar_log_info *)h->info.logs;
+	hive_hash_wait(h);
 	for (size_t i = 0; i < h->info.n_logs; i++) {
 		if (!logs[i].applied && !h->info.recovered_base_block)
 			continue;
@@ -434,7 +438,7 @@ static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
 	h->info.recovered = 0;
 	h->info.recovered_pages = 0;
 	h->info.recovered_base_block = 0;
-	close_regf(h);
+	regf_close(h);
 	buffer_release(h->data, h->capacity, h->data_mapped);
 	guard_free(&h->guard);
 	h->data = NULL;
@@ -450,7 +454,8 @@ static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
 	h->info.size = h->size;
 	int rc = check_base_block(h, err);
 	if (rc == 0) {
-		hash_buffer(h);
+		if (!h->hashing)
+			hash_buffer(h);   /* not hashed while read */
 		if (!(opts && opts->no_logs) && h->from_file)
 			rc = recover(h, err);
 	}
@@ -485,6 +490,10 @@ static dmar_hive *hive_new(const char *path)
 	}
 	h->info.path = h->path;
 	h->info.embedded_name = "";
+	h->guard.before_write = hash_wait_hook;
+	h->guard.ctx = h;
+	pthread_mutex_init(&h->feed_lock, NULL);
+	pthread_cond_init(&h->feed_more, NULL);
 	hive_budget_reset(h, 0, 0);
 	h->arena = arena_new();
 	if (h->arena == NULL) {
@@ -509,6 +518,7 @@ int dmar_hive_open_with(dmar_hive **out, const char *path,
 	dmar_hive *h = hive_new(path);
 	if (h == NULL)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	h->engine = opts ? opts->engine : DMAR_ENGINE_NATIVE;
 	int rc = load_file(h, path, err);
 	if (rc == 0)
 		rc = hive_finish_open(h, opts, err);
@@ -549,14 +559,26 @@ int dmar_hive_open_buffer(dmar_hive **out, const char *label, const void *data,
 
 const dmar_hive_info *dmar_hive_get_info(const dmar_hive *hive)
 {
-	return hive ? &hive->info : NULL;
+	if (hive == NULL)
+		return NULL;
+	hive_hash_wait((dmar_hive *)hive);   /* the info is complete once read */
+	return &hive->info;
+}
+
+const dmar_hive_info *hive_info_early(const dmar_hive *h)
+{
+	return &h->info;
 }
 
 void dmar_hive_free(dmar_hive *h)
 {
 	if (h == NULL)
 		return;
-	close_regf(h);
+	hive_hash_wait(h);
+	pthread_mutex_destroy(&h->feed_lock);
+	pthread_cond_destroy(&h->feed_more);
+	regf_close(h);
+	cells_unmap_bins(&h->cells);
 	buffer_release(h->data, h->capacity, h->data_mapped);
 	guard_free(&h->guard);
 	arena_free(h->arena);
@@ -636,7 +658,15 @@ int dmar_hive_save(const dmar_hive *h, const char *path, dmar_error **err)
 	return rc;
 }
 
-/* ---- Keys ---------------------------------------------------------------------- */
+/* ---- Budgets and errors ------------------------------------------------------------ */
+
+void hive_set_error(dmar_hive *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->last_error, sizeof(h->last_error), fmt, ap);
+	va_end(ap);
+}
 
 void hive_budget_reset(dmar_hive *h, uint32_t max_keys, uint32_t max_values)
 {
@@ -652,163 +682,86 @@ unsigned hive_limits_reached(const dmar_hive *h)
 	return h->limits;
 }
 
-/* Count one more value read; -1 once the budget is spent. */
-static int value_budget(dmar_hive *h)
+int hive_count_key(dmar_hive *h)
+{
+	if (h->keys_read < h->max_keys) {
+		h->keys_read++;
+		return 0;
+	}
+	h->limits |= HIVE_LIMIT_KEYS;
+	hive_set_error(h, HIVE_LIMIT_ERROR "more than %u keys read from this hive",
+	               h->max_keys);
+	return -1;
+}
+
+int hive_count_value(dmar_hive *h)
 {
 	if (h->values_read < h->max_values) {
 		h->values_read++;
 		return 0;
 	}
 	h->limits |= HIVE_LIMIT_VALUES;
-	snprintf(h->last_error, sizeof(h->last_error), HIVE_LIMIT_ERROR "more than "
-	         "%u values read from this hive", h->max_values);
+	hive_set_error(h, HIVE_LIMIT_ERROR "more than %u values read from this hive",
+	               h->max_values);
 	return -1;
 }
 
-static hkey *hkey_wrap(dmar_hive *h, libregf_key_t *key)
+void *hive_value_buffer(dmar_arena *a, hive_value *out, size_t size)
 {
-	if (h->keys_read >= h->max_keys) {
-		h->limits |= HIVE_LIMIT_KEYS;
-		libregf_key_free(&key, NULL);
-		snprintf(h->last_error, sizeof(h->last_error), HIVE_LIMIT_ERROR "more "
-		         "than %u keys read from this hive", h->max_keys);
+	out->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	if (size == 0 || size > HIVE_VALUE_MAX_LOAD)
 		return NULL;
-	}
-	h->keys_read++;
-	hkey *k = calloc(1, sizeof(*k));
-	if (k == NULL) {
-		libregf_key_free(&key, NULL);
-		snprintf(h->last_error, sizeof(h->last_error), "out of memory");
-		return NULL;
-	}
-	k->hive = h;
-	k->key = key;
-	return k;
+	return arena_alloc(a, size);
+}
+
+/* ---- Keys: the engine chosen at open ---------------------------------------------- */
+
+static int native(const dmar_hive *h)
+{
+	return h->engine != DMAR_ENGINE_LIBREGF;
 }
 
 int hive_root(dmar_hive *h, hkey **out)
 {
-	libregf_key_t *key = NULL;
-	libregf_error_t *e = NULL;
 	*out = NULL;
-	if (libregf_file_get_root_key(h->regf, &key, &e) != 1) {
-		hive_note_error(h, &e, "cannot read the root key");
-		return -1;
-	}
-	*out = hkey_wrap(h, key);
-	return *out ? 1 : -1;
-}
-
-/* Turn a libregf lookup result (1 found, 0 absent, -1 error) into ours. */
-static int lookup_result(hkey *parent, int r, libregf_key_t *key,
-                         libregf_error_t **e, const char *name, hkey **out)
-{
-	if (r == 0)
-		return 0;
-	if (r != 1) {
-		char what[200];
-		snprintf(what, sizeof(what), "cannot read key %.150s", name);
-		hive_note_error(parent->hive, e, what);
-		return -1;
-	}
-	*out = hkey_wrap(parent->hive, key);
-	return *out ? 1 : -1;
+	return native(h) ? cells_root(h, out) : regf_root(h, out);
 }
 
 int hkey_open(hkey *parent, const char *path, hkey **out)
 {
-	libregf_key_t *key = NULL;
-	libregf_error_t *e = NULL;
 	*out = NULL;
-	int r = libregf_key_get_sub_key_by_utf8_path(
-		parent->key, (const uint8_t *)path, strlen(path), &key, &e);
-	return lookup_result(parent, r, key, &e, path, out);
+	return native(parent->hive) ? cells_open_path(parent, path, out)
+	                            : regf_open_path(parent, path, out);
 }
 
 int hkey_open_child(hkey *parent, const char *name, hkey **out)
 {
-	libregf_key_t *key = NULL;
-	libregf_error_t *e = NULL;
 	*out = NULL;
 	if (strchr(name, '\\') != NULL)
 		return 0;   /* no key name holds a backslash */
-	int r = libregf_key_get_sub_key_by_utf8_name(
-		parent->key, (const uint8_t *)name, strlen(name), &key, &e);
-	return lookup_result(parent, r, key, &e, name, out);
+	return native(parent->hive) ? cells_open_child(parent, name, out)
+	                            : regf_open_child(parent, name, out);
 }
 
 int hkey_subkey_count(hkey *k, int *count)
 {
-	libregf_error_t *e = NULL;
 	*count = 0;
-	if (libregf_key_get_number_of_sub_keys(k->key, count, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot count subkeys");
-		return -1;
-	}
-	return 1;
+	return native(k->hive) ? cells_subkey_count(k, count)
+	                       : regf_subkey_count(k, count);
 }
 
 int hkey_subkey_at(hkey *k, int index, hkey **out)
 {
-	libregf_key_t *key = NULL;
-	libregf_error_t *e = NULL;
 	*out = NULL;
-	if (libregf_key_get_sub_key(k->key, index, &key, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read subkey");
-		return -1;
-	}
-	*out = hkey_wrap(k->hive, key);
-	return *out ? 1 : -1;
-}
-
-/* Key and value names are at most 16383 UTF-16 units in a valid hive;
- * longer ones are cut (they are only compared and shown): NAME_UNITS_MAX. */
-/* Decode a name from libregf's UTF-16 (host order) into valid UTF-8 in
- * 'out' (NAME_UNITS_MAX * 3 + 1 bytes). */
-static void name_to_utf8(const uint16_t *units, size_t n, char *out)
-{
-	static _Thread_local uint8_t le[NAME_UNITS_MAX * 2];
-	if (n > NAME_UNITS_MAX)
-		n = NAME_UNITS_MAX;
-	for (size_t i = 0; i < n; i++) {
-		le[2 * i] = (uint8_t)(units[i] & 0xFF);
-		le[2 * i + 1] = (uint8_t)(units[i] >> 8);
-	}
-	text_utf16le_decode(le, n * 2, out);
-}
-
-static _Thread_local uint16_t name_units[NAME_UNITS_MAX + 1];
-
-static int key_name(libregf_key_t *key, char *out)
-{
-	size_t size = 0;
-	if (libregf_key_get_utf16_name_size(key, &size, NULL) != 1 ||
-	    size > NAME_UNITS_MAX + 1 ||
-	    (size > 0 &&
-	     libregf_key_get_utf16_name(key, name_units, size, NULL) != 1))
-		return -1;
-	name_to_utf8(name_units, size, out);
-	return 0;
-}
-
-static int value_name(libregf_value_t *v, char *out)
-{
-	size_t size = 0;
-	if (libregf_value_get_utf16_name_size(v, &size, NULL) != 1 ||
-	    size > NAME_UNITS_MAX + 1 ||
-	    (size > 0 &&
-	     libregf_value_get_utf16_name(v, name_units, size, NULL) != 1))
-		return -1;
-	name_to_utf8(name_units, size, out);
-	return 0;
+	return native(k->hive) ? cells_subkey_at(k, index, out)
+	                       : regf_subkey_at(k, index, out);
 }
 
 int hkey_offset(hkey *k, uint64_t *offset)
 {
-	off64_t off = 0;
-	if (libregf_key_get_offset(k->key, &off, NULL) != 1 || off < 0)
-		return -1;
-	*offset = (uint64_t)off;
+	if (!native(k->hive))
+		return regf_offset(k, offset);
+	*offset = (uint64_t)4096 + k->nk.self;
 	return 1;
 }
 
@@ -819,179 +772,83 @@ const dmar_hive *hkey_hive(const hkey *k)
 
 const char *hkey_name(hkey *k)
 {
-	static _Thread_local char buf[NAME_UNITS_MAX * 3 + 1];
-	if (k->name != NULL)
-		return k->name;
-	if (key_name(k->key, buf) != 0)
-		snprintf(buf, sizeof(buf), "\xEF\xBF\xBD");   /* U+FFFD: unreadable */
-	k->name = strdup(buf);
+	if (k->name == NULL)
+		k->name = strdup(native(k->hive) ? cells_name(k) : regf_name(k));
 	return k->name ? k->name : "";
 }
 
 uint64_t hkey_last_written(hkey *k)
 {
-	uint64_t t = 0;
-	if (libregf_key_get_last_written_time(k->key, &t, NULL) != 1)
-		return 0;
-	return t;
+	return native(k->hive) ? k->nk.last_written : regf_last_written(k);
 }
 
 void hkey_free(hkey *k)
 {
 	if (k == NULL)
 		return;
-	libregf_key_free(&k->key, NULL);
+	if (native(k->hive))
+		free(k->subkeys);
+	else
+		regf_key_free(k);
 	free(k->name);
 	free(k);
 }
 
 /* ---- Values -------------------------------------------------------------------- */
 
-/*
- * Data of at most four bytes sits in the value cell itself (bit 31 of the
- * size field set, the bytes in the offset field).  libregf 20201007 returns
- * zeros for such data shorter than four bytes (a 2-byte REG_DWORD 01 00
- * reads as 00 00), so read those few bytes from the cell: the evidence must
- * show what the hive holds.  vk cell: "vk", name length, data size, data.
- */
-static int read_short_inline(const dmar_hive *h, libregf_value_t *v,
-                             uint8_t *out, size_t size)
-{
-	off64_t off = 0;
-	if (size == 0 || size >= 4 ||
-	    libregf_value_get_offset(v, &off, NULL) != 1 || off < 0 ||
-	    (uint64_t)off + 12 > h->size)
-		return 0;
-	const uint8_t *vk = h->data + off;
-	uint32_t declared = le32(vk + 4);
-	if (vk[0] != 'v' || vk[1] != 'k' || !(declared & 0x80000000u) ||
-	    (declared & 0x7FFFFFFFu) != size)
-		return 0;
-	memcpy(out, vk + 8, size);
-	return 1;
-}
-
-static int load_value(hkey *k, libregf_value_t *v, dmar_arena *a,
-                      hive_value *out)
-{
-	libregf_error_t *e = NULL;
-	size_t size = 0;
-	memset(out, 0, sizeof(*out));
-	out->present = 1;
-	if (libregf_value_get_value_type(v, &out->type, &e) != 1 ||
-	    libregf_value_get_value_data_size(v, &size, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read a value");
-		out->unreadable = 1;
-		return -1;
-	}
-	out->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
-	if (size == 0 || size > HIVE_VALUE_MAX_LOAD)
-		return 0;
-	uint8_t *data = arena_alloc(a, size);
-	if (data == NULL)
-		return -1;
-	if (read_short_inline(k->hive, v, data, size)) {
-		out->data = data;
-		return 0;
-	}
-	if (libregf_value_get_value_data(v, data, size, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read value data");
-		out->unreadable = 1;
-		return -1;
-	}
-	out->data = data;
-	return 0;
-}
-
 int hkey_get_values(hkey *k, dmar_arena *a, const char *const *names,
                     hive_value *out, size_t n)
 {
-	libregf_error_t *e = NULL;
-	int count = 0, rc = 0;
 	memset(out, 0, n * sizeof(*out));
-	if (libregf_key_get_number_of_values(k->key, &count, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read the value list");
+	return native(k->hive) ? cells_get_values(k, a, names, out, n)
+	                       : regf_get_values(k, a, names, out, n);
+}
+
+int hkey_get_value(hkey *k, dmar_arena *a, const char *name, hive_value *out)
+{
+	const char *names[1] = { name };
+	if (hkey_get_values(k, a, names, out, 1) != 0 && !out->present)
 		return -1;
-	}
-	for (int i = 0; i < count; i++) {
-		libregf_value_t *v = NULL;
-		if (value_budget(k->hive) != 0)
-			return -1;
-		if (libregf_key_get_value(k->key, i, &v, &e) != 1) {
-			hive_note_error(k->hive, &e, "cannot read a value");
-			rc = -1;
-			continue;
-		}
-		static _Thread_local char name[NAME_UNITS_MAX * 3 + 1];
-		int named = value_name(v, name) == 0;
-		for (size_t j = 0; named && j < n; j++) {
-			if (!out[j].present && text_casecmp(name, names[j]) == 0) {
-				if (load_value(k, v, a, &out[j]) != 0)
-					rc = -1;
-				break;
-			}
-		}
-		libregf_value_free(&v, NULL);
-	}
-	return rc;
+	return out->present ? 1 : 0;
 }
 
 int hkey_value_count(hkey *k, int *count)
 {
-	libregf_error_t *e = NULL;
 	*count = 0;
-	if (libregf_key_get_number_of_values(k->key, count, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read the value list");
-		return -1;
-	}
-	return 1;
+	return native(k->hive) ? cells_value_count(k, count)
+	                       : regf_value_count(k, count);
 }
 
 int hkey_value_at(hkey *k, int index, dmar_arena *a, const char **name,
                   hive_value *out)
 {
-	libregf_error_t *e = NULL;
-	libregf_value_t *v = NULL;
 	memset(out, 0, sizeof(*out));
 	*name = NULL;
-	if (value_budget(k->hive) != 0)
+	if (hive_count_value(k->hive) != 0)
 		return -1;
-	if (libregf_key_get_value(k->key, index, &v, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read a value");
-		return -1;
-	}
-	static _Thread_local char buf[NAME_UNITS_MAX * 3 + 1];
-	int rc = value_name(v, buf) == 0 && (*name = arena_strdup(a, buf)) != NULL
-	       ? 1 : -1;
-	if (rc == 1 && load_value(k, v, a, out) != 0)
-		rc = -1;
-	libregf_value_free(&v, NULL);
-	return rc;
+	return native(k->hive) ? cells_value_at(k, index, a, name, out)
+	                       : regf_value_at(k, index, a, name, out);
 }
 
 int hkey_security_descriptor(hkey *k, dmar_arena *a, const uint8_t **data,
                              size_t *size)
 {
-	libregf_error_t *e = NULL;
-	size_t n = 0;
 	*data = NULL;
 	*size = 0;
-	int r = libregf_key_get_security_descriptor_size(k->key, &n, &e);
-	if (r != 1) {
-		if (r < 0)
-			hive_note_error(k->hive, &e, "cannot read the security descriptor");
-		return r < 0 ? -1 : 0;
-	}
-	if (n == 0 || n > MAX_SD_SIZE)
-		return n == 0 ? 0 : -1;
-	uint8_t *buf = arena_alloc(a, n);
-	if (buf == NULL)
+	if (!native(k->hive))
+		return regf_security_descriptor(k, a, data, size);
+	const uint8_t *sd = NULL;
+	size_t n = 0;
+	int r = cells_security_descriptor(k, &sd, &n);
+	if (r != 1)
+		return r;
+	if (n > MAX_SD_SIZE)
 		return -1;
-	if (libregf_key_get_security_descriptor(k->key, buf, n, &e) != 1) {
-		hive_note_error(k->hive, &e, "cannot read the security descriptor");
+	uint8_t *copy = arena_alloc(a, n);
+	if (copy == NULL)
 		return -1;
-	}
-	*data = buf;
+	memcpy(copy, sd, n);
+	*data = copy;
 	*size = n;
 	return 1;
 }
@@ -1003,12 +860,4 @@ int hive_value_dword(const hive_value *v, uint32_t *out)
 		return 0;
 	*out = le32(v->data);
 	return 1;
-}
-
-int hkey_get_value(hkey *k, dmar_arena *a, const char *name, hive_value *out)
-{
-	const char *names[1] = { name };
-	if (hkey_get_values(k, a, names, out, 1) != 0 && !out->present)
-		return -1;
-	return out->present ? 1 : 0;
 }

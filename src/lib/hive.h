@@ -35,6 +35,14 @@ typedef struct hive_value {
 /* The number of a REG_DWORD with exactly four bytes of data: 1, else 0. */
 int hive_value_dword(const hive_value *v, uint32_t *out);
 
+/* Wait for the sha256 of the image as read (info.sha256; a thread
+ * computes it while the image is read): before the
+ * image is changed or freed, and before the hash is read. */
+void hive_hash_wait(dmar_hive *h);
+
+/* The hive's details while its sha256 may still be being computed. */
+const dmar_hive_info *hive_info_early(const dmar_hive *h);
+
 /* The message of the last failed operation on this hive ("" if none). */
 const char *hive_last_error(const dmar_hive *h);
 

@@ -396,6 +396,11 @@ static void copy_hive_info(scan_ctx *s, const dmar_hive_info *info)
 	if (!info->checksum_ok)
 		arena_strlist_add(s->a, &s->warnings,
 		                  "base block checksum does not match: the header may be damaged");
+	if (info->unsound_bin_pages > 0)
+		arena_strlist_addf(s->a, &s->warnings, "%u of the 4 KiB pages of hive "
+		                   "bins lie outside any hive bin with a sound header "
+		                   "(zeroed, overwritten or carved): no cell there was "
+		                   "read", info->unsound_bin_pages);
 }
 
 /* The bounds reached, the walks' and the hive's budgets, into the report
@@ -461,7 +466,7 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 	hive_budget_reset(hive, opts->max_keys, opts->max_values);
 	if (opts->software != NULL && opts->software != hive)
 		hive_budget_reset(opts->software, opts->max_keys, opts->max_values);
-	copy_hive_info(s, dmar_hive_get_info(hive));
+	copy_hive_info(s, hive_info_early(hive));   /* sha256 at the end */
 	if (opts->software != NULL && software_read(opts->software, a, &r->software) != 0) {
 		dmar_report_free(r);
 		free(s);
@@ -496,6 +501,11 @@ int dmar_scan(dmar_report **out, dmar_hive *hive, const dmar_options *opts,
 		arena_strlist_add(a, &s->warnings, arena_strlist_items(&s->problems)[i]);
 	if (r->error == NULL)
 		r->error = summarise_problems(s);
+	/* the hashes, computed meanwhile */
+	memcpy(r->hive.sha256, dmar_hive_get_info(hive)->sha256, sizeof(r->hive.sha256));
+	if (r->software.present)
+		memcpy(r->software.sha256, dmar_hive_get_info(opts->software)->sha256,
+		       sizeof(r->software.sha256));
 	r->warnings = arena_strlist_items(&s->warnings);
 	r->n_warnings = arena_strlist_count(&s->warnings);
 	free(s);

@@ -47,11 +47,10 @@ int software_read(dmar_hive *sw, dmar_arena *a, dmar_software *out)
 	static const char *const names[] = { "CurrentBuild", "CurrentBuildNumber",
 	                                     "DisplayVersion", "ReleaseId",
 	                                     "ProductName", "UBR" };
-	const dmar_hive_info *info = dmar_hive_get_info(sw);
+	const dmar_hive_info *info = hive_info_early(sw);   /* sha256: dmar_scan */
 	memset(out, 0, sizeof(*out));
 	out->present = 1;
 	out->path = arena_strdup(a, info->path);
-	memcpy(out->sha256, info->sha256, sizeof(out->sha256));
 	out->recovered = info->recovered;
 	hkey *root = NULL, *cv = NULL;
 	if (hive_root(sw, &root) < 0) {

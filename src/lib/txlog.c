@@ -797,8 +797,11 @@ int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
 	for (size_t k = 0; rc == 0 && dirty && k < n; k++)
 		if (logs[k].usable && logs[k].format == FORMAT_NEW)
 			read_entries(&c, &logs[k]);
-	if (rc == 0 && dirty)
+	if (rc == 0 && dirty) {
+		if (img->before_write != NULL)
+			img->before_write(img);
 		replay(&c, logs, n);
+	}
 	for (size_t k = 0; k < n; k++) {
 		if (!dirty)
 			r->logs[k].damaged = 0;   /* not needed, so it cannot mislead */

@@ -17,6 +17,8 @@ typedef struct txlog_image {
 	size_t size;
 	int (*grow)(struct txlog_image *img, size_t need);
 	void *owner;
+	/* called before the image is first written (may be NULL) */
+	void (*before_write)(struct txlog_image *img);
 } txlog_image;
 
 typedef struct txlog_result {
