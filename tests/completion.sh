@@ -52,6 +52,12 @@ expect 'all current' dmarscan --control-set ''
 expect 'high info low medium' dmarscan --min-severity ''
 expect 'medium' dmarscan --fail-on m
 expect 'always auto never' dmarscan --progress ''
+expect 'never' dmarscan -j 2 --progress n
+expect 'libregf native' dmarscan --engine ''
+expect 'libregf' dmarscan --engine = l
+expect '--engine' dmarscan --eng
+expect '-r' dmarscan -r
+expect '--recursive' dmarscan --rec
 expect '' dmarscan --jobs ''
 expect '--format' dmarscan --form
 expect '--no-color --no-logs --no-software' dmarscan --no
@@ -61,7 +67,13 @@ expect 'SYSTEM diff-notes.txt hives' dmarscan --no-logs ''
 expect 'SYSTEM' dmarscan --software S
 expect 'hives' dmarscan --save-recovered h
 expect 'SYSTEM diff-notes.txt hives' dmarscan diff SYSTEM ''
-expect '--format' dmarscan diff --f
+expect '--fail-on --format' dmarscan diff --f
+expect '--engine' dmarscan diff --e
+expect 'current' dmarscan diff --control-set ''
+expect 'libregf native' dmarscan diff --engine ''
+expect 'json text' dmarscan diff --no-logs -f ''
+expect '' dmarscan diff --j
+expect '' dmarscan diff --prog
 
 # Every option --help lists is offered after '-'.
 "$DMARSCAN" --help > "$work/help.txt" || { echo "FAIL: dmarscan --help"; exit 1; }
@@ -75,4 +87,31 @@ for opt in $(grep -oE -- '--[a-z][a-z0-9-]*' "$work/help.txt" | sort -u) \
 	esac
 done
 [ "$failed" -eq 0 ] && echo "PASS: every option of --help is completed"
+
+# What is offered after 'dmarscan diff -' is named in the manual page's
+# DIFF section (-h/--help aside), and nothing diff refuses or ignores is.
+page="$abs_top_builddir/doc/dmarscan.1"
+if [ -f "$page" ]; then
+	sed -n '/^\.SH DIFF/,/^\.SH EXIT/p' "$page" | sed 's/\\-/-/g' \
+		> "$work/diff-section.txt"
+	for opt in $(offers dmarscan diff -); do
+		case "$opt" in -h | --help) continue ;; esac
+		if ! grep -Eq -- "(^|[^a-z-])$opt([^a-z-]|\$)" "$work/diff-section.txt"; then
+			echo "FAIL: the completion offers $opt after diff;" \
+				"the manual page's DIFF does not name it"
+			failed=1
+		fi
+	done
+	for opt in --software --save-recovered -r -j --progress; do
+		case " $(offers dmarscan diff -) " in
+		*" $opt "*)
+			echo "FAIL: the completion offers $opt after diff, which refuses or ignores it"
+			failed=1 ;;
+		esac
+	done
+	[ "$failed" -eq 0 ] &&
+		echo "PASS: the options offered after diff are named in its manual section"
+else
+	echo "SKIP diff options against the manual page: $page not built"
+fi
 exit "$failed"
