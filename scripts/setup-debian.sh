@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 # build tools; libyal (regf, fwnt, bfio); libcrypto for sha256; jansson for
 # JSON; Check for unit tests; hivex to build the .reg fixtures and the demo
 # hive, and with reglookup to check that a recovered hive opens in other
-# tools; xz for the real hives of the optional tests.
+# tools; xz for the real hives of the optional tests; groff and mandoc to
+# check that the manual page reads without a warning.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libregf-dev libfwnt-dev libbfio-dev libssl-dev libjansson-dev check
-libwin-hivex-perl libhivex-bin reglookup xz-utils"
+libwin-hivex-perl libhivex-bin reglookup xz-utils groff-base mandoc"
 
 missing=""
 for p in $PACKAGES; do
