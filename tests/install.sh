@@ -13,12 +13,6 @@ work="$abs_top_builddir/tests/work/install"
 dest="$work/root"
 rm -rf "$work"
 mkdir -p "$work"
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=1
-}
 
 # make TARGET...: the build's own make, not part of the running one (no
 # jobserver, no flags of the outer make).

@@ -15,12 +15,6 @@ example="$abs_top_srcdir/examples/list-devices.c"
 work="$abs_top_builddir/tests/work/example-$mode"
 rm -rf "$work"
 mkdir -p "$work"
-failed=0
-
-fail() {
-	echo "FAIL: $*"
-	failed=1
-}
 
 case "$mode" in
 uninstalled)
