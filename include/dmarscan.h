@@ -278,6 +278,16 @@ typedef enum dmar_engine {
 typedef struct dmar_open_options {
 	int no_logs;                 /* do not look for or replay logs */
 	dmar_engine engine;          /* DMAR_ENGINE_NATIVE unless set */
+	int one_thread;              /* compute the sha256 in the calling
+	                                thread; by default a large hive's is
+	                                computed by a second thread beside the
+	                                analysis (set it when every core
+	                                already runs an analysis of its own) */
+	int no_map;                  /* read the file into memory rather than
+	                                map it (a large regular file is mapped
+	                                copy-on-write; a mapped file that
+	                                another program truncates during the
+	                                analysis raises SIGBUS) */
 } dmar_open_options;
 
 DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,

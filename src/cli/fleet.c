@@ -13,9 +13,8 @@
 
 static void count(fleet_counts *c, const char *key, size_t hive)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		if (strcmp(c->v[i].key, key) != 0)
-			continue;
+	size_t i;
+	if (strmap_get(&c->index, key, &i)) {
 		c->v[i].items++;
 		if (c->v[i].last_hive != hive) {
 			c->v[i].hives++;
@@ -32,16 +31,22 @@ static void count(fleet_counts *c, const char *key, size_t hive)
 		return;
 	c->v = v;
 	char *k = strdup(key);
-	if (k != NULL)
-		c->v[c->n++] = (fleet_count){ k, 1, 1, hive };
+	if (k == NULL)
+		return;
+	if (strmap_put(&c->index, k, c->n) != 0) {
+		free(k);
+		return;
+	}
+	c->v[c->n++] = (fleet_count){ k, 1, 1, hive };
 }
 
-static const dmar_device *device_of(const dmar_control_set *set, const char *id)
+/* A set's devices by instance id, for its findings. */
+static void index_devices(strmap *m, const dmar_control_set *set)
 {
-	for (size_t i = 0; id != NULL && i < set->n_devices; i++)
-		if (strcmp(set->devices[i].instance_id, id) == 0)
-			return &set->devices[i];
-	return NULL;
+	for (size_t i = 0; i < set->n_devices; i++)
+		if (set->devices[i].instance_id != NULL &&
+		    strmap_put(m, set->devices[i].instance_id, i) != 0)
+			return;
 }
 
 void fleet_add(fleet *f, const dmar_report *r)
@@ -49,13 +54,17 @@ void fleet_add(fleet *f, const dmar_report *r)
 	size_t hive = ++f->hives;
 	for (size_t s = 0; s < r->n_sets; s++) {
 		const dmar_control_set *set = &r->sets[s];
+		strmap devices;
+		strmap_init(&devices);
+		index_devices(&devices, set);
 		for (size_t i = 0; i < set->n_findings; i++) {
 			const dmar_finding *x = &set->findings[i];
 			count(&f->rules, x->rule, hive);
-			const dmar_device *d = x->severity >= DMAR_SEV_MEDIUM
-			                     ? device_of(set, x->instance_id) : NULL;
-			if (d == NULL)
+			size_t at;
+			if (x->severity < DMAR_SEV_MEDIUM || x->instance_id == NULL ||
+			    !strmap_get(&devices, x->instance_id, &at))
 				continue;
+			const dmar_device *d = &set->devices[at];
 			char key[600];
 			snprintf(key, sizeof(key), "%s:%s %s", d->vendor_id, d->device_id,
 			         d->description ? d->description : "");
@@ -64,6 +73,7 @@ void fleet_add(fleet *f, const dmar_report *r)
 				if (d->stack[k].driver && d->stack[k].driver->level == DMAR_LEVEL_OPT_OUT)
 					count(&f->drivers, d->stack[k].driver->name, hive);
 		}
+		strmap_free(&devices);
 	}
 }
 
@@ -121,6 +131,7 @@ static void counts_free(fleet_counts *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].key);
 	free(c->v);
+	strmap_free(&c->index);
 }
 
 void fleet_free(fleet *f)

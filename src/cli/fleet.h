@@ -10,6 +10,8 @@
 #include <dmarscan.h>
 #include <stdio.h>
 
+#include "strmap.h"
+
 #define FLEET_MAX_KEYS 4096
 
 typedef struct fleet_count {
@@ -22,6 +24,8 @@ typedef struct fleet_count {
 typedef struct fleet_counts {
 	fleet_count *v;
 	size_t n, cap;
+	strmap index;              /* key -> its place in v (ASCII case does
+	                              not matter, as in Windows' names) */
 	size_t dropped;            /* keys past FLEET_MAX_KEYS */
 } fleet_counts;
 
@@ -30,7 +34,7 @@ typedef struct fleet {
 	fleet_counts rules, devices, drivers;
 } fleet;
 
-/* Count one analysed hive. */
+/* Count one analysed hive (f zeroed before the first). */
 void fleet_add(fleet *f, const dmar_report *r);
 
 /* The summary (nothing for fewer than two hives); 'bold'/'reset' are the

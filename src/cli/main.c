@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -513,10 +514,14 @@ static int run(cli_options *opts, const input_list *inputs, FILE *f)
 		jobs = 1;
 	if (jobs > MAX_JOBS)
 		jobs = MAX_JOBS;
+	int cores = jobs;
 	if ((size_t)jobs > inputs->n)
 		jobs = (int)inputs->n;
 	if (opts->save_recovered != NULL)
 		jobs = 1;   /* files written in input order: the first of a name wins */
+	/* -j N is N threads busy: a hive's sha256 gets a thread of its own
+	 * only when there are cores to spare for it. */
+	opts->open.one_thread = jobs < 1 || cores / jobs < 2;
 	int status = EXIT_CLEAN;
 	out.ops->begin(&out);
 	result *results = calloc(inputs->n + 1, sizeof(*results));
@@ -579,8 +584,26 @@ static int expand(cli_options *opts, input_list *inputs, char ***paths)
 	return 0;
 }
 
+/* Large hives are mapped (dmar_hive_open_with): one that another program
+ * truncates while it is analysed, or whose device fails when a page is
+ * read again, raises SIGBUS.  Say so and stop as for an unreadable input,
+ * rather than die with a core dump. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "dmarscan: an input file shrank or could not be "
+	                          "read from its device while it was analysed "
+	                          "(SIGBUS); analyse a copy that nothing else "
+	                          "writes to\n";
+	(void)sig;
+	ssize_t ignored = write(2, msg, sizeof(msg) - 1);
+	(void)ignored;
+	_exit(EXIT_INPUT);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction bus = { .sa_handler = on_sigbus };
+	sigaction(SIGBUS, &bus, NULL);
 	cli_options opts;
 	dmar_tables *tables = NULL;
 	input_list inputs = { 0 };

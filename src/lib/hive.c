@@ -2,11 +2,15 @@
  * hive.c - load a hive read-only, check its base block, replay its logs,
  * and hand keys and values to the rest of the library (hive.h).
  *
- * The file is read (not mapped: an I/O error on a damaged image must come
- * back as an error, not as SIGBUS) into one buffer, hashed, checked, and
- * read by one of two engines (hive_impl.h): dmarscan's own cell reader, or
- * libregf through a libbfio memory range.  The evidence file is opened
- * O_RDONLY and never written.
+ * A regular file is mapped copy-on-write with all its pages read in at
+ * once (MADV_POPULATE_READ, which fails, rather than raising SIGBUS later,
+ * when a page cannot be read: the file is then read into a buffer, where
+ * an I/O error comes back as an error); other files are read into a
+ * buffer.  The image is hashed, checked, and read by one of two engines
+ * (hive_impl.h): dmarscan's own cell reader, or libregf through a libbfio
+ * memory range.  The evidence file is opened O_RDONLY and never written:
+ * what the guard or a log replay changes lands in private copies of the
+ * pages touched.
  */
 #include "config.h"
 
@@ -37,6 +41,8 @@
  * chunk at a time as the file is read. */
 #define HASH_THREAD_MIN (1024u * 1024u)
 #define READ_CHUNK (1024u * 1024u)
+/* Files from this size on are mapped rather than read. */
+#define MAP_THRESHOLD (1024u * 1024u)
 
 /* ---- Errors ---------------------------------------------------------------- */
 
@@ -174,7 +180,7 @@ static void hash_start(dmar_hive *h, size_t expected)
 {
 	h->fed = 0;
 	h->fed_all = 0;
-	h->hashing = expected >= HASH_THREAD_MIN &&
+	h->hashing = !h->one_thread && expected >= HASH_THREAD_MIN &&
 	             pthread_create(&h->hasher, NULL, hash_image, h) == 0;
 }
 
@@ -203,6 +209,37 @@ void hive_hash_wait(dmar_hive *h)
 }
 
 /* ---- Reading ------------------------------------------------------------------------ */
+
+/* Map the whole file copy-on-write and read all its pages in now; -1 when
+ * it cannot be so (the caller reads it instead).  A page that cannot be
+ * read makes MADV_POPULATE_READ fail here rather than raise SIGBUS during
+ * the analysis.  (The pages stay in the page cache: a file truncated by
+ * another program while it is analysed still raises SIGBUS.) */
+static int map_file(dmar_hive *h, int fd, size_t size)
+{
+#ifdef MADV_POPULATE_READ
+	if (size < MAP_THRESHOLD || h->no_map)
+		return -1;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (madvise(p, size, MADV_POPULATE_READ) != 0) {
+		munmap(p, size);
+		return -1;
+	}
+	h->data = p;
+	h->size = h->capacity = size;
+	h->data_mapped = 1;
+	hash_start(h, size);
+	hash_feed(h, size, 1);
+	return 0;
+#else
+	(void)h;
+	(void)fd;
+	(void)size;
+	return -1;
+#endif
+}
 
 /* Read 'want' bytes into h->data a chunk at a time, each hashed by the
  * hashing thread while the next is read. */
@@ -252,6 +289,10 @@ static int load_file(dmar_hive *h, const char *path, dmar_error **err)
 		h->from_file = 1;
 		h->dev = st.st_dev;
 		h->ino = st.st_ino;
+		if (map_file(h, fd, want) == 0) {
+			close(fd);
+			return 0;
+		}
 		h->capacity = want;
 		h->data = buffer_alloc(want, &h->data_mapped);
 		if (h->data == NULL)
@@ -519,6 +560,8 @@ int dmar_hive_open_with(dmar_hive **out, const char *path,
 	if (h == NULL)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
 	h->engine = opts ? opts->engine : DMAR_ENGINE_NATIVE;
+	h->one_thread = opts && opts->one_thread;
+	h->no_map = opts && opts->no_map;
 	int rc = load_file(h, path, err);
 	if (rc == 0)
 		rc = hive_finish_open(h, opts, err);

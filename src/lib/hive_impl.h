@@ -35,6 +35,8 @@ struct dmar_hive {
 	dev_t dev;                 /* the primary file, to refuse saving over it */
 	ino_t ino;
 	dmar_engine engine;
+	int one_thread;            /* dmar_open_options.one_thread */
+	int no_map;                /* dmar_open_options.no_map */
 	regf_image cells;          /* DMAR_ENGINE_NATIVE */
 	libbfio_handle_t *bfio;    /* DMAR_ENGINE_LIBREGF */
 	libregf_file_t *regf;

@@ -4,6 +4,7 @@
  *
  *   mutate IN OUTDIR COUNT [FIRST]
  *   mutate --cut IN OUT BYTES
+ *   mutate --pad IN OUT BYTES
  *
  * writes OUTDIR/NAME.mutNNNN for NNNN from FIRST (default 0) on, each from
  * IN with one kind of damage chosen by its number and a random generator
@@ -20,6 +21,9 @@
  *
  * --cut writes the first BYTES of IN (a multiple of 4096) with the base
  * block made to agree: a small seed for the fuzzer from a large real hive.
+ * --pad writes IN grown to BYTES by one hive bin holding one free cell, the
+ * base block made to agree: the same keys in a file large enough to be
+ * mapped rather than read.
  *
  * Cells are found by walking the hive bins as written; a cell that cannot
  * be walked ends the walk of its bin.
@@ -213,7 +217,25 @@ static void counts(uint8_t *h, const uint32_t *cells, size_t n)
 	}
 }
 
-static int cut(const char *in, const char *out, const char *bytes)
+/* Grow the hive bins of h (size bytes) to 'want' bytes with one bin. */
+static unsigned char *pad_hive(unsigned char *h, size_t *size, size_t want)
+{
+	if (want <= *size + 4096 || *size % 4096 != 0)
+		return h;
+	unsigned char *bigger = realloc(h, want);
+	if (bigger == NULL)
+		return h;
+	uint8_t *bin = bigger + *size;
+	memset(bin, 0, want - *size);
+	memcpy(bin, "hbin", 4);
+	put_le32(bin + 4, (uint32_t)(*size - BASE));
+	put_le32(bin + 8, (uint32_t)(want - *size));
+	put_le32(bin + 32, (uint32_t)(want - *size - 32));   /* free cell */
+	*size = set_length(bigger, want);
+	return bigger;
+}
+
+static int resize(const char *in, const char *out, const char *bytes, int grow)
 {
 	unsigned char *h;
 	size_t size, keep = (size_t)strtoul(bytes, NULL, 10);
@@ -223,7 +245,9 @@ static int cut(const char *in, const char *out, const char *bytes)
 		fprintf(stderr, "mutate: %s\n", msg);
 		return 1;
 	}
-	if (keep > BASE && keep < size)
+	if (grow)
+		h = pad_hive(h, &size, keep);
+	else if (keep > BASE && keep < size)
 		size = set_length(h, keep);
 	int rc = regf_save_file(out, h, size, msg, sizeof(msg));
 	if (rc != 0)
@@ -234,11 +258,11 @@ static int cut(const char *in, const char *out, const char *bytes)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "--cut") == 0)
-		return cut(argv[2], argv[3], argv[4]);
+	if (argc == 5 && (strcmp(argv[1], "--cut") == 0 || strcmp(argv[1], "--pad") == 0))
+		return resize(argv[2], argv[3], argv[4], argv[1][2] == 'p');
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: mutate IN OUTDIR COUNT [FIRST]\n"
-		                "       mutate --cut IN OUT BYTES\n");
+		                "       mutate --cut|--pad IN OUT BYTES\n");
 		return 2;
 	}
 	unsigned char *orig;
