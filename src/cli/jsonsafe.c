@@ -44,7 +44,31 @@ typedef struct sink {
 	unsigned char carry[4];    /* an incomplete sequence from the last call */
 	size_t n_carry;
 	int failed;
+	size_t len;                /* bytes waiting in buf */
+	char buf[16384];           /* jansson's many small tokens gathered into
+	                              large writes */
 } sink;
+
+static void flush(sink *s)
+{
+	if (s->len > 0 && fwrite_unlocked(s->buf, 1, s->len, s->out) != s->len)
+		s->failed = 1;
+	s->len = 0;
+}
+
+static void put(sink *s, const void *p, size_t n)
+{
+	if (n > sizeof(s->buf) - s->len) {
+		flush(s);
+		if (n > sizeof(s->buf)) {
+			if (fwrite_unlocked(p, 1, n, s->out) != n)
+				s->failed = 1;
+			return;
+		}
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+}
 
 /* Length of the UTF-8 sequence a lead byte starts (1 for anything else:
  * jansson only writes valid UTF-8, a stray byte is passed on as is). */
@@ -66,24 +90,21 @@ static uint32_t decode(const unsigned char *p, size_t n)
 static void put_seq(sink *s, const unsigned char *p, size_t n)
 {
 	uint32_t cp = decode(p, n);
-	if (must_escape(cp)) {
-		if (fprintf(s->out, "\\u%04X", (unsigned)cp) < 0)
-			s->failed = 1;
-	} else if (fwrite_unlocked(p, 1, n, s->out) != n) {
-		s->failed = 1;
-	}
+	char esc[8];
+	if (must_escape(cp))
+		put(s, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)cp));
+	else
+		put(s, p, n);
 }
 
-static int put_spaces(FILE *out, int n)
+static void put_spaces(sink *s, int n)
 {
 	static const char spaces[] = "                                ";
 	while (n > 0) {
 		size_t k = n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1;
-		if (fwrite_unlocked(spaces, 1, k, out) != k)
-			return -1;
+		put(s, spaces, k);
 		n -= (int)k;
 	}
-	return 0;
 }
 
 /* jansson hands over a token at a time: the stream is locked once for the
@@ -105,9 +126,8 @@ static int write_cb(const char *buf, size_t size, void *data)
 		if (p[i] == '\n' && s->indent > 0) {
 			/* jansson writes line breaks only between values */
 			i++;
-			if (fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain ||
-			    put_spaces(s->out, s->indent) != 0)
-				s->failed = 1;
+			put(s, p + plain, i - plain);
+			put_spaces(s, s->indent);
 			plain = i;
 			continue;
 		}
@@ -115,8 +135,7 @@ static int write_cb(const char *buf, size_t size, void *data)
 			i++;
 			continue;
 		}
-		if (i > plain && fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain)
-			s->failed = 1;
+		put(s, p + plain, i - plain);
 		size_t n = seq_len(p[i]);
 		if (i + n > size) {   /* cut between two calls */
 			memcpy(s->carry, p + i, size - i);
@@ -127,8 +146,7 @@ static int write_cb(const char *buf, size_t size, void *data)
 		i += n;
 		plain = i;
 	}
-	if (i > plain && fwrite_unlocked(p + plain, 1, i - plain, s->out) != i - plain)
-		s->failed = 1;
+	put(s, p + plain, i - plain);
 	return s->failed ? -1 : 0;
 }
 
@@ -139,13 +157,16 @@ int jsonsafe_dump(const json_t *j, FILE *out, size_t flags)
 
 int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent)
 {
-	sink s = { out, indent, { 0 }, 0, 0 };
+	sink *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return -1;
+	*s = (sink){ .out = out, .indent = indent };
 	flockfile(out);
-	int rc = json_dump_callback(j, write_cb, &s, flags);
+	int rc = json_dump_callback(j, write_cb, s, flags);
+	put(s, s->carry, s->n_carry);
+	flush(s);
 	funlockfile(out);
-	if (rc != 0)
-		return -1;
-	if (s.n_carry > 0 && fwrite(s.carry, 1, s.n_carry, out) != s.n_carry)
-		return -1;
-	return s.failed ? -1 : 0;
+	int failed = rc != 0 || s->failed;
+	free(s);
+	return failed ? -1 : 0;
 }

@@ -117,9 +117,11 @@ char *arena_strdup(dmar_arena *a, const char *s)
 
 char *arena_vprintf(dmar_arena *a, const char *fmt, va_list ap)
 {
+	/* most strings (registry paths) fit the stack: formatted once */
+	char small[512];
 	va_list copy;
 	va_copy(copy, ap);
-	int len = vsnprintf(NULL, 0, fmt, copy);
+	int len = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
 	if (len < 0) {
 		if (a != NULL)
@@ -127,7 +129,9 @@ char *arena_vprintf(dmar_arena *a, const char *fmt, va_list ap)
 		return NULL;
 	}
 	char *p = arena_alloc(a, (size_t)len + 1);
-	if (p != NULL)
+	if (p != NULL && (size_t)len < sizeof(small))
+		memcpy(p, small, (size_t)len + 1);
+	else if (p != NULL)
 		vsnprintf(p, (size_t)len + 1, fmt, ap);
 	return p;
 }
