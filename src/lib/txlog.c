@@ -6,7 +6,8 @@
  * sit in NAME.LOG1/LOG2 (Windows 8.1 and later: log entries "HvLE", each
  * with its sequence number, hashes and dirty pages) or, older, in
  * NAME.LOG1/LOG2 or NAME.LOG holding a dirty vector "DIRT" and 512-byte
- * sectors.  This file finds the logs beside the hive, checks each one
+ * sectors.  This file finds the logs beside the hive (or takes them from
+ * buffers the caller read, dmar_hive_open_memory), checks each one
  * (signature, checksum, that it belongs to this hive), reads its valid
  * entries and replays what the kernel would, as Maxim Suhanov's "Windows
  * registry file format specification" describes:
@@ -57,6 +58,8 @@
 
 enum { FORMAT_UNKNOWN, FORMAT_NEW, FORMAT_OLD };
 enum { KIND_LOG1, KIND_LOG2, KIND_LOG, N_KINDS };
+/* The end of a log's name, by kind (any case). */
+static const char *const LOG_SUFFIXES[N_KINDS] = { ".LOG1", ".LOG2", ".LOG" };
 
 /* One valid new-format entry. */
 typedef struct log_entry {
@@ -71,7 +74,8 @@ typedef struct log_entry {
 typedef struct log_file {
 	dmar_log_info *info;
 	int kind;                  /* KIND_LOG1, KIND_LOG2 or KIND_LOG */
-	uint8_t *data;
+	const uint8_t *data;       /* read from its file, or the caller's */
+	uint8_t *owned;            /* what read_log allocated, freed at the end */
 	size_t size;
 	int format;
 	int usable;                /* base block fine and of this hive */
@@ -193,7 +197,6 @@ static void not_used(dmar_arena *a, log_file *l, const char *fmt, ...)
  * the lowest name).  names[k] is NULL when there is none. */
 static int find_logs(dmar_arena *a, const char *hive_path, const char *names[N_KINDS])
 {
-	static const char *const suffixes[N_KINDS] = { ".LOG1", ".LOG2", ".LOG" };
 	const char *slash = strrchr(hive_path, '/');
 	int dirlen = slash ? (int)(slash - hive_path) : 0;
 	const char *base = slash ? slash + 1 : hive_path;
@@ -216,10 +219,10 @@ static int find_logs(dmar_arena *a, const char *hive_path, const char *names[N_K
 			continue;
 		for (int k = 0; k < N_KINDS; k++) {
 			const char *suffix = e->d_name + blen;
-			if (text_casecmp(suffix, suffixes[k]) != 0)
+			if (text_casecmp(suffix, LOG_SUFFIXES[k]) != 0)
 				continue;
 			int is_exact = strncmp(e->d_name, base, blen) == 0 &&
-			               strcmp(suffix, suffixes[k]) == 0;
+			               strcmp(suffix, LOG_SUFFIXES[k]) == 0;
 			if (found[k] == NULL || (is_exact && !exact[k]) ||
 			    (is_exact == exact[k] && strcmp(e->d_name, found[k]) < 0)) {
 				found[k] = arena_strdup(a, e->d_name);
@@ -267,9 +270,10 @@ static void read_log(dmar_arena *a, log_file *l)
 		        (intmax_t)st.st_size);
 	} else {
 		size_t want = (size_t)st.st_size, got = 0;
-		l->data = malloc(want ? want : 1);
-		while (l->data != NULL && got < want) {
-			ssize_t r = read(fd, l->data + got, want - got);
+		l->owned = malloc(want ? want : 1);
+		l->data = l->owned;
+		while (l->owned != NULL && got < want) {
+			ssize_t r = read(fd, l->owned + got, want - got);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -747,38 +751,30 @@ static uint64_t hbins_cap(const txlog_image *img, const log_file *logs, size_t n
 	return cap < HBINS_MAX ? cap : HBINS_MAX;
 }
 
-int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
-                  txlog_result *r)
+/* Each log's place in the result, in the order LOG1, LOG2, LOG. */
+static int logs_begin(dmar_arena *a, log_file *logs, size_t n, txlog_result *r)
 {
-	memset(r, 0, sizeof(*r));
-	const char *names[N_KINDS];
-	if (hive_path == NULL)
-		return 0;
-	if (find_logs(a, hive_path, names) != 0)
-		return -1;
-	size_t n = 0;
-	for (int k = 0; k < N_KINDS; k++)
-		n += names[k] != NULL;
-	if (n == 0)
-		return 0;
-	log_file logs[N_KINDS];
-	memset(logs, 0, sizeof(logs));
+	memset(logs, 0, n * sizeof(*logs));
 	r->logs = arena_calloc(a, n, sizeof(*r->logs));
 	if (r->logs == NULL)
 		return -1;
 	r->n_logs = n;
+	for (size_t i = 0; i < n; i++) {
+		logs[i].info = &r->logs[i];
+		logs[i].info->format = "unknown";
+		arena_vec_init(&logs[i].entries, sizeof(log_entry));
+	}
+	return 0;
+}
+
+/* The logs are read (or why not is recorded): check them against the
+ * image and, when the hive is dirty, replay what applies. */
+static int replay_logs(dmar_arena *a, log_file *logs, size_t n,
+                       txlog_image *img, txlog_result *r)
+{
 	int dirty = is_dirty(img->data);
-	size_t i = 0;
-	for (int k = 0; k < N_KINDS; k++) {
-		if (names[k] == NULL)
-			continue;
-		log_file *l = &logs[i];
-		l->info = &r->logs[i++];
-		l->kind = k;
-		l->info->path = names[k];
-		l->info->format = "unknown";
-		arena_vec_init(&l->entries, sizeof(log_entry));
-		read_log(a, l);   /* hashed even when not needed: it is evidence */
+	for (size_t k = 0; k < n; k++) {
+		log_file *l = &logs[k];
 		if (l->info->problem != NULL)
 			continue;
 		if (l->size == 0) {
@@ -805,8 +801,86 @@ int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
 	for (size_t k = 0; k < n; k++) {
 		if (!dirty)
 			r->logs[k].damaged = 0;   /* not needed, so it cannot mislead */
-		free(logs[k].data);
+		free(logs[k].owned);
 	}
 	free(c.touched);
 	return rc == 0 && !arena_failed(a) ? 0 : -1;
+}
+
+int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
+                  txlog_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	const char *names[N_KINDS];
+	if (hive_path == NULL)
+		return 0;
+	if (find_logs(a, hive_path, names) != 0)
+		return -1;
+	size_t n = 0;
+	for (int k = 0; k < N_KINDS; k++)
+		n += names[k] != NULL;
+	if (n == 0)
+		return 0;
+	log_file logs[N_KINDS];
+	if (logs_begin(a, logs, n, r) != 0)
+		return -1;
+	size_t i = 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		if (names[k] == NULL)
+			continue;
+		log_file *l = &logs[i++];
+		l->kind = k;
+		l->info->path = names[k];
+		read_log(a, l);   /* hashed even when not needed: it is evidence */
+	}
+	return replay_logs(a, logs, n, img, r);
+}
+
+int txlog_kind(const char *label)
+{
+	size_t len = label ? strlen(label) : 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		size_t n = strlen(LOG_SUFFIXES[k]);
+		if (len > n && text_casecmp(label + len - n, LOG_SUFFIXES[k]) == 0)
+			return k;
+	}
+	return -1;
+}
+
+int txlog_recover_memory(dmar_arena *a, const dmar_memory_file *given,
+                         size_t n_given, txlog_image *img, txlog_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	const dmar_memory_file *of_kind[N_KINDS] = { NULL, NULL, NULL };
+	for (size_t i = 0; i < n_given; i++) {
+		int k = txlog_kind(given[i].label);
+		if (k >= 0 && of_kind[k] == NULL)
+			of_kind[k] = &given[i];
+	}
+	size_t n = 0;
+	for (int k = 0; k < N_KINDS; k++)
+		n += of_kind[k] != NULL;
+	if (n == 0)
+		return 0;
+	log_file logs[N_KINDS];
+	if (logs_begin(a, logs, n, r) != 0)
+		return -1;
+	size_t i = 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		if (of_kind[k] == NULL)
+			continue;
+		log_file *l = &logs[i++];
+		l->kind = k;
+		l->info->path = arena_strdup(a, of_kind[k]->label);
+		if (of_kind[k]->size > LOG_MAX_SIZE) {
+			problem(a, l, "%zu bytes: too large for a transaction log",
+			        of_kind[k]->size);
+			continue;
+		}
+		l->data = of_kind[k]->data;
+		l->size = of_kind[k]->size;
+		l->info->size = l->size;
+		hash_hex(l->data, l->size, l->info->sha256);
+	}
+	return replay_logs(a, logs, n, img, r);
 }
