@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "options.h"
+#include "image.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +18,7 @@
 #define EXIT_USAGE 2
 
 static const char HELP[] =
-"Usage: dmarscan [OPTIONS] HIVE|DIR ...\n"
+"Usage: dmarscan [OPTIONS] HIVE|DIR|IMAGE ...\n"
 "       dmarscan diff [OPTIONS] BASELINE SUSPECT\n"
 "\n"
 "Audit the DMA-remapping (Kernel DMA Protection) posture of Windows machines\n"
@@ -63,6 +64,16 @@ static const char HELP[] =
 "                           SOFTWARE hive of the same folder), other hives\n"
 "                           (SAM, NTUSER.DAT...) are passed over\n"
 "  -r, --recursive          also search the folders below each DIR\n"
+"  IMAGE                    a disk image (raw or split raw, E01, VHD, VMDK:\n"
+"                           what the system's libtsk reads): every Windows\n"
+"                           installation in it, on every partition (GPT,\n"
+"                           MBR or none), is analysed from memory - SYSTEM\n"
+"                           with its logs, the SOFTWARE hive beside it, and\n"
+"                           the RegBack backup copy as a hive of its own -\n"
+"                           without mounting or writing anything; each is\n"
+"                           named IMAGE:/pN/Windows/System32/config/SYSTEM\n"
+"                           (pN: partition N as Linux numbers it; no /pN\n"
+"                           for a file system with no partition table)\n"
 "  -j, --jobs N             analyse N hives at a time (default: one per\n"
 "                           online CPU); the report keeps the input order\n"
 "      --progress WHEN      a progress bar on stderr: auto (default: when\n"
@@ -120,6 +131,7 @@ static const char HELP[] =
 "  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
 "  dmarscan -r -j 4 --format jsonl -o fleet.jsonl /cases/   every hive below\n"
 "  dmarscan diff golden/SYSTEM suspect/SYSTEM   what changed since the image\n"
+"  dmarscan --format json laptop.E01        every Windows installation in it\n"
 "\n"
 "Transaction logs: a hive from a disk image is usually dirty, its newest\n"
 "changes still in SYSTEM.LOG1/LOG2 (or SYSTEM.LOG) beside it.  dmarscan finds\n"
@@ -239,6 +251,7 @@ static void print_version(void)
 	printf("dmarscan %s\n", dmar_version());
 	printf("with %s, jansson %s\n", dmar_dependency_versions(),
 	       jansson_version_str());
+	printf("disk images: %s\n", image_reader_version());
 }
 
 static void print_rules(void)
