@@ -180,6 +180,54 @@ grep -c '"type":"hive"' "$work/out/mbr.raw.jsonl" | grep -qx 3 &&
 	ok "MBR disk: 3 hives (p1 FAT, p2 NTFS and its RegBack), p2 of a dos volume system" ||
 	bad "MBR disk: $(grep -o '"hive":"[^"]*"' "$work/out/mbr.raw.jsonl" | sort -u)"
 
+# A real Windows hive with its two logs (SYSTEM_B of the shared hives, 481
+# pages replayed, a device only the logs hold) in an NTFS partition of an
+# E01, when the shared hives are there.
+real="$work/direct/real"
+if [ -r "$SHARED_HIVES_DIR/SYSTEM_B.xz" ] && [ -r "$SHARED_HIVES_DIR/SYSTEM_B.LOG1.xz" ] &&
+	[ -r "$SHARED_HIVES_DIR/SYSTEM_B.LOG2.xz" ] && command -v xz >/dev/null 2>&1; then
+	mkdir -p "$real" "$work/real" || exit 99
+	for f in "" .LOG1 .LOG2; do
+		xz -dc "$SHARED_HIVES_DIR/SYSTEM_B$f.xz" >"$real/SYSTEM$f" || exit 99
+	done
+	cp "$work/direct/live/SOFTWARE" "$real/SOFTWARE" || exit 99
+	rdisk="$work/real/real.raw"
+	truncate -s 40M "$rdisk" &&
+		sgdisk -n 1:2048:0 -t 1:0700 "$rdisk" >/dev/null || exit 99
+	r1=$(sgdisk -i 1 "$rdisk" | awk '/^First sector/ { print $3 }')
+	rlast=$(sgdisk -i 1 "$rdisk" | awk '/^Last sector/ { print $3 }')
+	truncate -s $(((rlast - r1 + 1) * 512)) "$work/real/vol.ntfs" &&
+		mkntfs -F -Q -q -s 512 -p "$r1" -H 0 -S 0 "$work/real/vol.ntfs" \
+			>/dev/null 2>&1 &&
+		"$NTFSPUT" "$work/real/vol.ntfs" "$c/SYSTEM=$real/SYSTEM" \
+			"$c/SYSTEM.LOG1=$real/SYSTEM.LOG1" "$c/SYSTEM.LOG2=$real/SYSTEM.LOG2" \
+			"$c/SOFTWARE=$real/SOFTWARE" &&
+		dd if="$work/real/vol.ntfs" of="$rdisk" bs=512 seek="$r1" conv=notrunc \
+			status=none &&
+		(cd "$work/real" && ewfacquire -u -q -t real -c fast real.raw >/dev/null 2>&1) &&
+		rm -f "$rdisk" "$work/real/vol.ntfs" || exit 99
+	"$DMARSCAN" -f jsonl "$real/SYSTEM" >"$work/out/direct-real.jsonl"
+	lines_of "$work/out/direct-real.jsonl" "$real/SYSTEM" >"$work/out/real.want"
+	"$DMARSCAN" -f jsonl "$work/real/real.E01" >"$work/out/real.jsonl" 2>&1
+	same_as_files "SYSTEM_B in an E01" "$work/out/real.jsonl" \
+		"$work/real/real.E01:/p1/$live/SYSTEM" "$work/out/real.want"
+	grep '"type":"hive"' "$work/out/real.want" |
+		grep -q '"devices":22,' &&
+		ok "SYSTEM_B in an E01: 22 devices, the one only its logs hold included" ||
+		bad "SYSTEM_B: not 22 devices"
+	# the README shows this report: each of its lines must be real
+	(cd "$work/real" && "$DMARSCAN" --no-color real.E01) >"$work/out/real.txt"
+	awk 'index($0, "481 pages replayed:") { found = 1; next }
+		found && /^```/ { if (inside) exit; inside = 1; next }
+		inside && $0 != "..." { print }' "$abs_top_srcdir/README.md" >"$work/out/readme.block"
+	missing=$(grep -Fvx -f "$work/out/real.txt" "$work/out/readme.block")
+	[ -s "$work/out/readme.block" ] && [ -z "$missing" ] &&
+		ok "the README's disk-image block is real output" ||
+		bad "README lines not in the real output: $missing"
+else
+	echo "SKIP SYSTEM_B in an E01: the shared hives are not in $SHARED_HIVES_DIR"
+fi
+
 # the same through every format, any number of workers
 "$DMARSCAN" -f json "$ev/disk.E01" >"$work/out/e01.json" 2>&1
 "$JSONVALID" json "$work/out/e01.json" &&
