@@ -751,20 +751,17 @@ static uint64_t hbins_cap(const txlog_image *img, const log_file *logs, size_t n
 	return cap < HBINS_MAX ? cap : HBINS_MAX;
 }
 
-/* Each log's place in the result, in the order LOG1, LOG2, LOG. */
-static int logs_begin(dmar_arena *a, log_file *logs, size_t n, txlog_result *r)
+/* A log in memory (dmar_hive_open_memory): the caller's bytes, only read. */
+static void take_log(dmar_arena *a, log_file *l, const dmar_memory_file *f)
 {
-	memset(logs, 0, n * sizeof(*logs));
-	r->logs = arena_calloc(a, n, sizeof(*r->logs));
-	if (r->logs == NULL)
-		return -1;
-	r->n_logs = n;
-	for (size_t i = 0; i < n; i++) {
-		logs[i].info = &r->logs[i];
-		logs[i].info->format = "unknown";
-		arena_vec_init(&logs[i].entries, sizeof(log_entry));
+	if (f->size > LOG_MAX_SIZE) {
+		problem(a, l, "%zu bytes: too large for a transaction log", f->size);
+		return;
 	}
-	return 0;
+	l->data = f->data;
+	l->size = f->size;
+	l->info->size = f->size;
+	hash_hex(l->data, l->size, l->info->sha256);
 }
 
 /* The logs are read (or why not is recorded): check them against the
@@ -807,6 +804,47 @@ static int replay_logs(dmar_arena *a, log_file *logs, size_t n,
 	return rc == 0 && !arena_failed(a) ? 0 : -1;
 }
 
+/* Where the log of each kind comes from: a file beside the hive, or
+ * bytes the caller holds (path NULL: there is none of that kind). */
+typedef struct log_source {
+	const char *path;                 /* the file, or the buffer's label */
+	const dmar_memory_file *memory;   /* NULL: read the file */
+} log_source;
+
+/* Read (or take) the logs, in the order LOG1, LOG2, LOG, then check and
+ * replay them. */
+static int recover_from(dmar_arena *a, const log_source src[N_KINDS],
+                        txlog_image *img, txlog_result *r)
+{
+	size_t n = 0;
+	for (int k = 0; k < N_KINDS; k++)
+		n += src[k].path != NULL;
+	if (n == 0)
+		return 0;
+	log_file logs[N_KINDS];
+	memset(logs, 0, sizeof(logs));
+	r->logs = arena_calloc(a, n, sizeof(*r->logs));
+	if (r->logs == NULL)
+		return -1;
+	r->n_logs = n;
+	size_t i = 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		if (src[k].path == NULL)
+			continue;
+		log_file *l = &logs[i];
+		l->info = &r->logs[i++];
+		l->kind = k;
+		l->info->path = src[k].path;
+		l->info->format = "unknown";
+		arena_vec_init(&l->entries, sizeof(log_entry));
+		if (src[k].memory != NULL)
+			take_log(a, l, src[k].memory);
+		else
+			read_log(a, l);   /* hashed even when not needed: it is evidence */
+	}
+	return replay_logs(a, logs, n, img, r);
+}
+
 int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
                   txlog_result *r)
 {
@@ -816,24 +854,10 @@ int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
 		return 0;
 	if (find_logs(a, hive_path, names) != 0)
 		return -1;
-	size_t n = 0;
+	log_source src[N_KINDS];
 	for (int k = 0; k < N_KINDS; k++)
-		n += names[k] != NULL;
-	if (n == 0)
-		return 0;
-	log_file logs[N_KINDS];
-	if (logs_begin(a, logs, n, r) != 0)
-		return -1;
-	size_t i = 0;
-	for (int k = 0; k < N_KINDS; k++) {
-		if (names[k] == NULL)
-			continue;
-		log_file *l = &logs[i++];
-		l->kind = k;
-		l->info->path = names[k];
-		read_log(a, l);   /* hashed even when not needed: it is evidence */
-	}
-	return replay_logs(a, logs, n, img, r);
+		src[k] = (log_source){ names[k], NULL };
+	return recover_from(a, src, img, r);
 }
 
 int txlog_kind(const char *label)
@@ -851,36 +875,14 @@ int txlog_recover_memory(dmar_arena *a, const dmar_memory_file *given,
                          size_t n_given, txlog_image *img, txlog_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	const dmar_memory_file *of_kind[N_KINDS] = { NULL, NULL, NULL };
+	log_source src[N_KINDS] = { { NULL, NULL }, { NULL, NULL }, { NULL, NULL } };
 	for (size_t i = 0; i < n_given; i++) {
 		int k = txlog_kind(given[i].label);
-		if (k >= 0 && of_kind[k] == NULL)
-			of_kind[k] = &given[i];
-	}
-	size_t n = 0;
-	for (int k = 0; k < N_KINDS; k++)
-		n += of_kind[k] != NULL;
-	if (n == 0)
-		return 0;
-	log_file logs[N_KINDS];
-	if (logs_begin(a, logs, n, r) != 0)
-		return -1;
-	size_t i = 0;
-	for (int k = 0; k < N_KINDS; k++) {
-		if (of_kind[k] == NULL)
+		if (k < 0 || src[k].path != NULL)
 			continue;
-		log_file *l = &logs[i++];
-		l->kind = k;
-		l->info->path = arena_strdup(a, of_kind[k]->label);
-		if (of_kind[k]->size > LOG_MAX_SIZE) {
-			problem(a, l, "%zu bytes: too large for a transaction log",
-			        of_kind[k]->size);
-			continue;
-		}
-		l->data = of_kind[k]->data;
-		l->size = of_kind[k]->size;
-		l->info->size = l->size;
-		hash_hex(l->data, l->size, l->info->sha256);
+		src[k] = (log_source){ arena_strdup(a, given[i].label), &given[i] };
+		if (src[k].path == NULL)
+			return -1;
 	}
-	return replay_logs(a, logs, n, img, r);
+	return recover_from(a, src, img, r);
 }
