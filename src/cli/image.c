@@ -498,6 +498,7 @@ typedef struct read_file {
 	void *data;
 	size_t size;
 	char *problem;             /* why it could not be read */
+	int cut;                   /* the stream ended inside it */
 } read_file;
 
 static void read_file_free(read_file *f)
@@ -507,14 +508,13 @@ static void read_file_free(read_file *f)
 	free(f->problem);
 }
 
-/* The next frame: "ok SIZE\n" and the bytes, or "error MESSAGE\n". */
+/* The next frame: "ok SIZE\n" and the bytes, or "error MESSAGE\n"; none
+ * (neither data nor a problem) when the reader stopped before it. */
 static void read_frame(FILE *in, read_file *f)
 {
 	char line[FRAME_LINE];
-	if (fgets(line, sizeof(line), in) == NULL) {
-		f->problem = printf_alloc("the disk-image reader gave no answer");
+	if (fgets(line, sizeof(line), in) == NULL)
 		return;
-	}
 	line[strcspn(line, "\n")] = '\0';
 	if (strncmp(line, "error ", 6) == 0) {
 		f->problem = strdup(unescape(line + 6));
@@ -532,7 +532,8 @@ static void read_frame(FILE *in, read_file *f)
 		return;
 	}
 	f->size = fread(f->data, 1, (size_t)size, in);
-	if (f->size != size)
+	f->cut = f->size != size;
+	if (f->cut)
 		f->problem = printf_alloc("read error in the image after %zu of %" PRIu64
 		                          " bytes", f->size, size);
 }
@@ -619,13 +620,23 @@ int image_open_hives(const input_origin *o, const dmar_open_options *opts,
 	read_set s;
 	memset(&s, 0, sizeof(s));
 	read_roles(o, software, &s);
-	int rc = 0;
-	if (s.files[SYSTEM].data == NULL && s.files[SYSTEM].problem == NULL)
-		rc = dmar_error_set(err, DMAR_EIO, "%s", s.failed ? s.failed
-		                    : "the disk-image reader gave nothing");
-	else
-		rc = open_read(&s, SYSTEM, opts, &out->system, &out->notes, err);
-	if (rc == 0 && s.failed != NULL)
+	int told = 0;   /* how the reader ended is said on a file */
+	for (int r = 0; r < N_ROLES; r++) {
+		read_file *f = &s.files[r];
+		char *why = NULL;
+		if (f->cut && s.failed != NULL)   /* it stopped inside this file */
+			why = printf_alloc("%s: %s", f->problem, s.failed);
+		else if (f->label != NULL && f->data == NULL && f->problem == NULL)
+			why = strdup(s.failed ? s.failed   /* it stopped before it */
+			             : "the disk-image reader gave no answer");
+		if (why == NULL)
+			continue;
+		free(f->problem);
+		f->problem = why;
+		told = 1;
+	}
+	int rc = open_read(&s, SYSTEM, opts, &out->system, &out->notes, err);
+	if (rc == 0 && s.failed != NULL && !told)
 		add_note(&out->notes, o->image, s.failed);
 	if (rc == 0 && (s.files[SOFTWARE].data || s.files[SOFTWARE].problem)) {
 		dmar_error *e = NULL;
