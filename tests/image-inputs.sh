@@ -289,6 +289,39 @@ expect3 "file systems without boot sectors" "$ev/noboot.raw" \
 	"(gpt: p1 without a file system libtsk reads; p2 without a file system libtsk reads)"
 expect3 "junk named like an image" "$ev/junk.vmdk" "disk image"
 
+# Damaged copies of the GPT disk: eight bytes of 0xFF over the GPT header
+# and table, the NTFS boot sector, and records of the MFT (the root folder,
+# Windows, config, the SYSTEM hive) in their attribute offsets and bodies.
+# Each run ends with 0, 1 or 3 within 20 seconds, its JSON valid.
+num() { od -A n -t "$1" -j "$2" -N "$3" "$ntfs" | tr -d ' '; }
+mft=$((p2 * 512 + $(num u8 48 8) * $(num u2 11 2) * $(num u1 13 1)))
+mutations=0
+set --
+for at in 520 1100 $((p2 * 512 + 11)) $((p2 * 512 + 48)); do
+	set -- "$@" "$at"
+done
+for record in 5 64 66 67; do
+	for within in 20 256 384; do
+		set -- "$@" $((mft + record * 1024 + within))
+	done
+done
+for at in "$@"; do
+	cp "$disk" "$work/damaged.raw" &&
+		printf '\377\377\377\377\377\377\377\377' |
+		dd of="$work/damaged.raw" bs=1 seek="$at" conv=notrunc status=none || exit 99
+	timeout 20 "$DMARSCAN" -f json "$work/damaged.raw" >"$work/out/damaged.json" \
+		2>"$work/out/damaged.err"
+	rc=$?
+	mutations=$((mutations + 1))
+	case $rc in
+	0 | 1 | 3) "$JSONVALID" json "$work/out/damaged.json" ||
+		bad "damaged at byte $at: invalid JSON" ;;
+	*) bad "damaged at byte $at: exit $rc: $(head -n 3 "$work/out/damaged.err")" ;;
+	esac
+done
+[ "$fail" -eq 0 ] &&
+	ok "$mutations damaged copies (GPT, NTFS boot sector, MFT records): exit 0, 1 or 3, valid JSON"
+
 # ---- The evidence ---------------------------------------------------------------------
 evidence_hashes >"$work/after.sha256" || exit 99
 if cmp -s "$work/before.sha256" "$work/after.sha256"; then

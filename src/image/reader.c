@@ -338,9 +338,12 @@ static void read_one(TSK_FS_INFO *fs, TSK_INUM_T inum, uint64_t max)
 		put_error("cannot read it from the image: %s", tsk_why());
 	} else if (file->meta->type != TSK_FS_META_TYPE_REG) {
 		put_error("not a regular file in the image");
-	} else if (file->meta->size < 0 || (uint64_t)file->meta->size > max) {
-		put_error("%" PRIdOFF " bytes: larger than the %" PRIu64 " bytes it "
-		          "may be", file->meta->size, max);
+	} else if (file->meta->size < 0) {
+		put_error("its size in the file system is damaged (%" PRIdOFF ")",
+		          file->meta->size);
+	} else if ((uint64_t)file->meta->size > max) {
+		put_error("%" PRIdOFF " bytes: more than the %" PRIu64 " bytes a file "
+		          "of its kind can have; not read", file->meta->size, max);
 	} else if ((buf = malloc(CHUNK)) == NULL) {
 		put_error("out of memory");
 	} else {
