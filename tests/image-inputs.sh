@@ -7,7 +7,8 @@
 #     hive, its LOG1 and LOG2 (tests/tools/mklog), a SOFTWARE hive (24H2),
 #     and RegBack/SYSTEM and RegBack/SOFTWARE (another machine state);
 #   - a FAT volume (mtools) with a second installation whose names are in
-#     other cases: windows/System32/CONFIG/system;
+#     other cases, windows/System32/CONFIG/system, and the one an upgrade
+#     kept, Windows.old/WINDOWS/system32/config/SYSTEM;
 #   - a GPT disk (sgdisk) with the FAT volume as p1 and the NTFS one as p2,
 #     the same disk with an MBR (p1, p2), an E01 of the GPT disk
 #     (ewfacquire), and the GPT disk split into pieces (split raw, .001).
@@ -72,6 +73,8 @@ hive software-24h2.reg "$work/direct/live/SOFTWARE"
 hive tampered.reg "$work/direct/regback/SYSTEM"
 hive software-22h2.reg "$work/direct/regback/SOFTWARE"
 hive optin-clean.reg "$work/direct/fat/SYSTEM"
+mkdir -p "$work/direct/old" || exit 99
+hive tampered-silent.reg "$work/direct/old/SYSTEM"
 
 # ---- The images ------------------------------------------------------------------
 ev="$work/evidence"
@@ -83,9 +86,12 @@ last() { sgdisk -i "$1" "$disk" | awk '/^Last sector/ { print $3 }'; }
 p1=$(first 1) p2=$(first 2)
 truncate -s $((($(last 1) - p1 + 1) * 512)) "$work/fat.vol" &&
 	mformat -i "$work/fat.vol" :: &&
-	mmd -i "$work/fat.vol" ::/windows ::/windows/System32 ::/windows/System32/CONFIG &&
-	mcopy -i "$work/fat.vol" "$work/direct/fat/SYSTEM" ::/windows/System32/CONFIG/system ||
-	exit 99
+	mmd -i "$work/fat.vol" ::/windows ::/windows/System32 ::/windows/System32/CONFIG \
+		::/Windows.old ::/Windows.old/WINDOWS ::/Windows.old/WINDOWS/system32 \
+		::/Windows.old/WINDOWS/system32/config &&
+	mcopy -i "$work/fat.vol" "$work/direct/fat/SYSTEM" ::/windows/System32/CONFIG/system &&
+	mcopy -i "$work/fat.vol" "$work/direct/old/SYSTEM" \
+		::/Windows.old/WINDOWS/system32/config/SYSTEM || exit 99
 ntfs="$ev/volume.ntfs"
 truncate -s $((($(last 2) - p2 + 1) * 512)) "$ntfs" &&
 	mkntfs -F -Q -q -s 512 -p "$p2" -H 0 -S 0 -L Windows "$ntfs" >/dev/null 2>&1 || exit 99
@@ -129,7 +135,8 @@ lines_of() {   # REPORT HIVE-PATH
 "$DMARSCAN" -f jsonl "$work/direct/live/SYSTEM" >"$work/out/direct-live.jsonl"
 "$DMARSCAN" -f jsonl "$work/direct/regback/SYSTEM" >"$work/out/direct-regback.jsonl"
 "$DMARSCAN" -f jsonl "$work/direct/fat/SYSTEM" >"$work/out/direct-fat.jsonl"
-for kind in live regback fat; do
+"$DMARSCAN" -f jsonl "$work/direct/old/SYSTEM" >"$work/out/direct-old.jsonl"
+for kind in live regback fat old; do
 	lines_of "$work/out/direct-$kind.jsonl" "$work/direct/$kind/SYSTEM" \
 		>"$work/out/$kind.want"
 done
@@ -170,14 +177,17 @@ for image in volume.ntfs disk.raw mbr.raw disk.E01 split/disk.001; do
 	[ "$image" = volume.ntfs ] && continue
 	same_as_files "$image FAT p1" "$work/out/$name.jsonl" \
 		"$ev/$image:/p1/windows/System32/CONFIG/system" "$work/out/fat.want"
+	same_as_files "$image Windows.old" "$work/out/$name.jsonl" \
+		"$ev/$image:/p1/Windows.old/WINDOWS/system32/config/SYSTEM" \
+		"$work/out/old.want"
 done
 grep '"type":"hive"' "$work/out/disk.E01.jsonl" | grep '"volume":"p2"' | head -n 1 |
 	grep -q '"image":{"file":"[^"]*/disk.E01","format":"ewf","volume_system":"gpt","volume":"p2","offset":'$((p2 * 512))',"file_system":"ntfs","path":"/Windows/System32/config/SYSTEM","backup":false}' &&
 	ok "the E01's hive line says where: ewf, gpt, p2 at byte $((p2 * 512)), ntfs, its path" ||
 	bad "E01 image member: $(grep -o '"image":{[^}]*}' "$work/out/disk.E01.jsonl" | head -n 1)"
-grep -c '"type":"hive"' "$work/out/mbr.raw.jsonl" | grep -qx 3 &&
+grep -c '"type":"hive"' "$work/out/mbr.raw.jsonl" | grep -qx 4 &&
 	grep -q '"volume_system":"dos","volume":"p2"' "$work/out/mbr.raw.jsonl" &&
-	ok "MBR disk: 3 hives (p1 FAT, p2 NTFS and its RegBack), p2 of a dos volume system" ||
+	ok "MBR disk: 4 hives (p1 FAT and its Windows.old, p2 NTFS and its RegBack), p2 of a dos volume system" ||
 	bad "MBR disk: $(grep -o '"hive":"[^"]*"' "$work/out/mbr.raw.jsonl" | sort -u)"
 
 # A real Windows hive with its two logs (SYSTEM_B of the shared hives, 481
@@ -258,12 +268,13 @@ mkdir -p "$work/saved"
 "$DMARSCAN" --save-recovered "$work/saved" "$ev/disk.E01" >/dev/null 2>"$work/out/save.err"
 "$DMARSCAN" --save-recovered "$work/saved/from-files" "$work/direct/live/SYSTEM" \
 	>/dev/null 2>&1
-[ "$(ls "$work/saved" | wc -l)" -eq 4 ] &&
+[ "$(ls "$work/saved" | wc -l)" -eq 5 ] &&
 	cmp -s "$work/saved/disk.E01_p2_Windows_System32_config_SYSTEM" \
 		"$work/saved/from-files" &&
 	[ -f "$work/saved/disk.E01_p2_Windows_System32_config_RegBack_SYSTEM" ] &&
 	[ -f "$work/saved/disk.E01_p1_windows_System32_CONFIG_system" ] &&
-	ok "--save-recovered: 3 hives saved, named by location; the replayed one as from the files" ||
+	[ -f "$work/saved/disk.E01_p1_Windows.old_WINDOWS_system32_config_SYSTEM" ] &&
+	ok "--save-recovered: 4 hives saved, named by location; the replayed one as from the files" ||
 	bad "--save-recovered: $(ls "$work/saved") $(cat "$work/out/save.err")"
 "$DMARSCAN" --save-recovered "$ev" "$ev/disk.E01" >/dev/null 2>"$work/out/save-ev.err"
 rc=$?

@@ -4,10 +4,11 @@
  * An input that is neither a folder nor a hive may be a disk image: raw or
  * split raw (dd, .001), E01, VHD, VMDK, whatever the system's libtsk reads.
  * Its volume system (GPT, MBR, none) and file systems are searched for
- * Windows installations: Windows/System32/config/SYSTEM on every volume,
- * every component matched in any case, and config/RegBack/SYSTEM, the
- * backup copy Windows kept, as a hive of its own.  Each is an input
- * labelled with its location:
+ * Windows installations: Windows/System32/config/SYSTEM on every volume
+ * (and below Windows.old, the installation an upgrade kept), every
+ * component matched in any case, and config/RegBack/SYSTEM, the backup
+ * copy Windows kept, as a hive of its own.  Each is an input labelled with
+ * its location:
  *
  *     IMAGE:/pN/Windows/System32/config/SYSTEM   in partition N
  *     IMAGE:/Windows/System32/config/SYSTEM      a file system without a

@@ -14,8 +14,9 @@
  *       Search IMAGE (raw or split raw, E01, VHD, VMDK: what libtsk reads)
  *       for Windows installations: in every partition of its volume system
  *       (or the file system at offset 0 when it has none), every
- *       Windows/System32/config (any case) and its RegBack folder that
- *       holds a SYSTEM hive.  Writes lines of tab-separated fields:
+ *       Windows/System32/config (any case; also below Windows.old, the
+ *       installation an upgrade kept) and its RegBack folder that holds a
+ *       SYSTEM hive.  Writes lines of tab-separated fields:
  *
  *         image     FORMAT  VOLUME-SYSTEM|-          the image opened
  *         folder    VOLUME|-  OFFSET  FS-TYPE  FS-NAME  BACKUP  PATH
@@ -194,9 +195,11 @@ static void put_folder(search *s, TSK_FS_INFO *fs, const char *volume,
 }
 
 /* The config folders below 'windows' (System32/config, any case), and
- * their RegBack folders. */
+ * their RegBack folders; 'above' is the path of its parent ("" for the
+ * root). */
 static void search_windows(search *s, TSK_FS_INFO *fs, const char *volume,
-                           TSK_OFF_T offset, const entry *windows)
+                           TSK_OFF_T offset, const char *above,
+                           const entry *windows)
 {
 	entry sys32[MAX_MATCHES], config[MAX_MATCHES], back[MAX_MATCHES];
 	size_t n32 = children_named(fs, windows->inum, "System32", 1, sys32);
@@ -204,7 +207,7 @@ static void search_windows(search *s, TSK_FS_INFO *fs, const char *volume,
 		size_t nc = children_named(fs, sys32[a].inum, "config", 1, config);
 		for (size_t b = 0; b < nc; b++) {
 			char path[1024], back_path[1280];
-			snprintf(path, sizeof(path), "/%s/%s/%s", windows->name,
+			snprintf(path, sizeof(path), "%s/%s/%s/%s", above, windows->name,
 			         sys32[a].name, config[b].name);
 			put_folder(s, fs, volume, offset, config[b].inum, path, 0);
 			size_t nb = children_named(fs, config[b].inum, "RegBack", 1, back);
@@ -220,14 +223,26 @@ static void search_windows(search *s, TSK_FS_INFO *fs, const char *volume,
 	entries_free(sys32, n32);
 }
 
+/* Windows at the root, and the installation an upgrade kept in
+ * Windows.old/Windows. */
 static void search_fs(search *s, TSK_FS_INFO *fs, const char *volume, TSK_OFF_T offset)
 {
-	entry windows[MAX_MATCHES];
+	entry windows[MAX_MATCHES], old[MAX_MATCHES], kept[MAX_MATCHES];
 	size_t before = s->folders;
 	size_t n = children_named(fs, fs->root_inum, "Windows", 1, windows);
 	for (size_t i = 0; i < n; i++)
-		search_windows(s, fs, volume, offset, &windows[i]);
+		search_windows(s, fs, volume, offset, "", &windows[i]);
 	entries_free(windows, n);
+	size_t n_old = children_named(fs, fs->root_inum, "Windows.old", 1, old);
+	for (size_t i = 0; i < n_old; i++) {
+		char above[300];
+		snprintf(above, sizeof(above), "/%s", old[i].name);
+		size_t n_kept = children_named(fs, old[i].inum, "Windows", 1, kept);
+		for (size_t k = 0; k < n_kept; k++)
+			search_windows(s, fs, volume, offset, above, &kept[k]);
+		entries_free(kept, n_kept);
+	}
+	entries_free(old, n_old);
 	note(s, "%s%s%s%s", s->note_len ? "; " : "", volume ? volume : "",
 	     volume ? " " : "", tsk_fs_type_toname(fs->ftype));
 	if (s->folders == before)
