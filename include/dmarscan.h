@@ -300,9 +300,42 @@ DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,
  * in full is removed. */
 DMAR_EXTERN int dmar_hive_save(const dmar_hive *hive, const char *path,
                                dmar_error **err);
-/* The same from bytes already in memory (copied); 'label' names it. */
+/* The same from bytes already in memory (copied); 'label' names it.  No
+ * transaction log is looked for (see dmar_hive_open_memory). */
 DMAR_EXTERN int dmar_hive_open_buffer(dmar_hive **out, const char *label,
                                       const void *data, size_t size,
+                                      dmar_error **err);
+
+/* The largest hive file and transaction log that are read: hive bins are
+ * addressed with 32-bit offsets after the 4096-byte base block. */
+#define DMAR_HIVE_MAX_SIZE ((uint64_t)UINT32_MAX + 4096u)
+#define DMAR_LOG_MAX_SIZE (1024ull * 1024 * 1024)
+
+/* A file held in memory: a hive or a transaction log read out of a disk
+ * image, say.  'label' names it in the report (the hive's path, the logs'
+ * paths), so a location such as "disk.E01:/p2/Windows/System32/config/SYSTEM"
+ * tells where it was read. */
+typedef struct dmar_memory_file {
+	const char *label;
+	const void *data;
+	size_t size;
+} dmar_memory_file;
+
+/* Open a hive held in memory together with its transaction logs, also in
+ * memory: the same checks, the same replay and the same report as
+ * dmar_hive_open_with() gives a hive file and the logs beside it.  Each
+ * log's label ends in its kind, as a log's name does: ".LOG1", ".LOG2" or
+ * ".LOG" (any case), at most one of each (else DMAR_EINVAL).  n_logs may
+ * be 0 (no log found: a dirty hive is then reported HIVE-DIRTY); with
+ * opts->no_logs the logs are not used.  The bytes are copied or only read
+ * during the call: the caller's buffers may be freed after it.  A hive
+ * larger than DMAR_HIVE_MAX_SIZE fails with DMAR_EFORMAT, a larger log is
+ * reported as unusable. */
+DMAR_EXTERN int dmar_hive_open_memory(dmar_hive **out,
+                                      const dmar_memory_file *hive,
+                                      const dmar_memory_file *logs,
+                                      size_t n_logs,
+                                      const dmar_open_options *opts,
                                       dmar_error **err);
 DMAR_EXTERN const dmar_hive_info *dmar_hive_get_info(const dmar_hive *hive);
 DMAR_EXTERN void dmar_hive_free(dmar_hive *hive);

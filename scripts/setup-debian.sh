@@ -9,13 +9,17 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # build tools; libyal (regf, fwnt, bfio); libcrypto for sha256; jansson for
-# JSON; Check for unit tests; hivex to build the .reg fixtures and the demo
-# hive, and with reglookup to check that a recovered hive opens in other
-# tools; xz for the real hives of the optional tests; groff and mandoc to
-# check that the manual page reads without a warning.
+# JSON; The Sleuth Kit to read disk images; Check for unit tests; hivex to
+# build the .reg fixtures and the demo hive, and with reglookup to check
+# that a recovered hive opens in other tools; xz for the real hives of the
+# optional tests; groff and mandoc to check that the manual page reads
+# without a warning; ntfs-3g (mkntfs, and libntfs-3g to write without
+# mounting), mtools, gdisk and ewf-tools to build the disk images of the
+# tests.
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libregf-dev libfwnt-dev libbfio-dev libssl-dev libjansson-dev check
-libwin-hivex-perl libhivex-bin reglookup xz-utils groff-base mandoc"
+libregf-dev libfwnt-dev libbfio-dev libssl-dev libjansson-dev libtsk-dev check
+libwin-hivex-perl libhivex-bin reglookup xz-utils groff-base mandoc
+ntfs-3g ntfs-3g-dev mtools gdisk ewf-tools"
 
 missing=""
 for p in $PACKAGES; do

@@ -17,6 +17,7 @@
 set -u
 . "${abs_top_srcdir:?run me from make check}/tests/cases-env.sh"
 MKLOG="$abs_top_builddir/tests/tools/mklog"
+MEMOPEN="$abs_top_builddir/tests/tools/memopen"
 if ! command -v "${HIVEXREGEDIT:-hivexregedit}" >/dev/null 2>&1; then
 	echo "SKIP: hivexregedit not found (Debian package libwin-hivex-perl)"
 	exit 77
@@ -104,6 +105,18 @@ for dir in "$work"/prebuilt/*/; do
 		problem "$name: the saved hive opens, but without $want"
 		bad=1
 	fi
+	# the same hive and logs given as buffers replay the same
+	logs=""
+	for f in "$dir"/*; do
+		case ${f##*/} in
+		[Ss][Yy][Ss][Tt][Ee][Mm].[Ll][Oo][Gg]*) logs="$logs $f" ;;
+		esac
+	done
+	# shellcheck disable=SC2086
+	if ! "$MEMOPEN" "$dir/SYSTEM" $logs >"$saved.memopen" 2>&1; then
+		problem "$name: opened from memory: $(cat "$saved.memopen")"
+		bad=1
+	fi
 	why=$(opens_elsewhere "$saved")
 	if [ -n "$why" ]; then
 		problem "$name: $why"
@@ -111,7 +124,7 @@ for dir in "$work"/prebuilt/*/; do
 	fi
 	[ "$bad" -eq 0 ] &&
 		echo "ok $name: $pages pages changed, hive bins as expected, $want," \
-			"opens in libregf, hivex, reglookup"
+			"opens in libregf, hivex, reglookup, the same from memory"
 done
 
 # 5. Guard rails.  expect NAME STATUS TEXT CMD...: CMD exits STATUS and its

@@ -58,6 +58,14 @@ else
 	diff "$work/before.sha256" "$work/after.sha256"
 fi
 
+# The hive and its logs given to the library as buffers: the same replay.
+if "$abs_top_builddir/tests/tools/memopen" "$evidence/SYSTEM_B" \
+	"$evidence/SYSTEM_B.LOG1" "$evidence/SYSTEM_B.LOG2" >"$work/memopen" 2>&1; then
+	echo "ok opened from memory, the logs as buffers: the same replay and hashes"
+else
+	problem "opened from memory: $(cat "$work/memopen")"
+fi
+
 # libregf, through dmarscan: the saved hive is clean and holds the device.
 "$DMARSCAN" --format json "$saved" >"$work/reopened.json" 2>&1 ||
 	problem "dmarscan cannot analyse the saved hive"

@@ -65,7 +65,7 @@ static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
 	dmar_error *e = NULL;
 	out.ops->begin(&out);
 	if (dmar_hive_open_with(&hive, path, &o->open, &e) != 0) {
-		out.ops->failed(&out, path, e ? e->message : "cannot open");
+		out.ops->failed(&out, path, NULL, e ? e->message : "cannot open");
 	} else {
 		dmar_options scan = o->scan;
 		scan.tables = tables;
@@ -77,9 +77,10 @@ static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
 		dmar_error_free(e);
 		e = NULL;
 		if (dmar_scan(&report, hive, &scan, &e) == 0)
-			out.ops->hive(&out, report);
+			out.ops->hive(&out, report, NULL);
 		else
-			out.ops->failed(&out, path, e ? e->message : "analysis failed");
+			out.ops->failed(&out, path, NULL,
+			                e ? e->message : "analysis failed");
 	}
 	out.ops->end(&out);
 	fclose(mem);

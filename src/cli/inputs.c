@@ -238,13 +238,36 @@ static void walk_folder(walk *w, const char *dir)
 	names_free(names, n);
 }
 
+/* A file named on the command line: a hive as named, or the SYSTEM hives
+ * of a disk image. */
+static int add_named_file(input_list *out, const char *path)
+{
+	input_origin **found = NULL;
+	size_t n = 0;
+	char *problem = NULL;
+	int kind = image_find(path, &found, &n, &problem);
+	int rc = kind < 0 ? -1 : 0;
+	if (kind == IMAGE_NOT || kind == IMAGE_PROBLEM)
+		rc = push(out, path, NULL, 0, problem);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && (rc = push(out, found[i]->label, NULL, 0, NULL)) == 0) {
+			out->v[out->n - 1].origin = found[i];
+			found[i] = NULL;
+		}
+		image_origin_free(found[i]);
+	}
+	free(found);
+	free(problem);
+	return rc;
+}
+
 int inputs_expand(char **paths, int n, int recursive, input_list *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		if (stat(paths[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
-			if (push(out, paths[i], NULL, 0, NULL) != 0)
+			if (add_named_file(out, paths[i]) != 0)
 				return -1;
 			continue;
 		}
@@ -301,6 +324,7 @@ void inputs_free(input_list *l)
 		free(l->v[i].path);
 		free(l->v[i].software);
 		free(l->v[i].problem);
+		image_origin_free(l->v[i].origin);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

@@ -11,17 +11,25 @@
  * no known name is analysed, and passed over quietly when it turns out
  * not to be a SYSTEM hive.  Folders are read in byte order of the names,
  * so the same tree always gives the same list.
+ *
+ * A file named on the command line that is no hive may be a disk image
+ * (image.h): it gives an input per SYSTEM hive found in it, each with its
+ * origin, or one input with a problem when none can be found.  Files in
+ * folders are not looked into as images.
  */
 #ifndef DMAR_INPUTS_H
 #define DMAR_INPUTS_H
 
 #include <stddef.h>
 
+#include "image.h"
+
 typedef struct input {
-	char *path;
+	char *path;                /* as named, or a hive's location in an image */
 	char *software;            /* found beside it in a folder, or NULL */
 	int found;                 /* found in a folder (not named) */
 	char *problem;             /* cannot be read: why (nothing to analyse) */
+	input_origin *origin;      /* a hive inside a disk image, or NULL */
 } input;
 
 typedef struct input_list {

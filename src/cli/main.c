@@ -174,7 +174,7 @@ static int open_software(const cli_options *o, const input *in, FILE *err,
 	char *beside = NULL;
 	const char *which = o->no_software ? NULL
 	                  : o->software ? o->software : in->software;
-	if (which == NULL && !o->no_software && !in->found)
+	if (which == NULL && !o->no_software && !in->found && in->origin == NULL)
 		which = beside = inputs_software_beside(in->path);
 	if (which == NULL)
 		return 0;
@@ -245,11 +245,14 @@ static char *save_path_for(const cli_options *o, const char *path)
 
 /* --save-recovered: write the image as analysed.  Never over an input
  * (the library also refuses the hive and its logs) nor over what this run
- * saved for another input.  Returns 0 or -1 after naming the problem. */
+ * saved for another input.  A hive from a disk image is saved under the
+ * name its location gives ('name').  Returns 0 or -1 after naming the
+ * problem. */
 static int save_recovered(const cli_options *o, saved_list *saved,
-                          const dmar_hive *hive, const char *path, FILE *err)
+                          const dmar_hive *hive, const char *path,
+                          const char *name, FILE *err)
 {
-	char *target = save_path_for(o, path);
+	char *target = save_path_for(o, name ? name : path);
 	const char *conflict = NULL;
 	dmar_error *e = NULL;
 	int rc = -1;
@@ -314,10 +317,29 @@ typedef struct result {
 	int done;
 } result;
 
+/* The SYSTEM hive of an input: its file, or read from a disk image with
+ * the image's SOFTWARE hive (unless --software or --no-software). */
+static int open_input(const cli_options *o, const input *in, FILE *err,
+                      dmar_hive **hive, dmar_hive **software, dmar_error **e)
+{
+	*software = NULL;
+	if (in->origin == NULL)
+		return dmar_hive_open_with(hive, in->path, &o->open, e);
+	image_hives got;
+	int rc = image_open_hives(in->origin, &o->open,
+	                          o->software == NULL && !o->no_software, &got, e);
+	if (got.notes != NULL)
+		input_problem(err, in->path, got.notes);
+	free(got.notes);
+	*hive = got.system;
+	*software = got.software;
+	return rc;
+}
+
 static void analyse_into(const cli_options *o, saved_list *saved,
                          const input *in, result *r, FILE *err)
 {
-	dmar_hive *hive = NULL;
+	dmar_hive *hive = NULL, *image_software = NULL;
 	dmar_error *e = NULL;
 	r->status = EXIT_INPUT;
 	if (in->problem != NULL) {
@@ -325,7 +347,7 @@ static void analyse_into(const cli_options *o, saved_list *saved,
 		r->failed = strdup(in->problem);
 		return;
 	}
-	if (dmar_hive_open_with(&hive, in->path, &o->open, &e) != 0) {
+	if (open_input(o, in, err, &hive, &image_software, &e) != 0) {
 		const char *msg = e ? e->message : "cannot open";
 		input_problem(err, in->path, msg);
 		r->failed = strdup(msg);
@@ -333,9 +355,11 @@ static void analyse_into(const cli_options *o, saved_list *saved,
 		return;
 	}
 	int save_failed = o->save_recovered != NULL &&
-	                  save_recovered(o, saved, hive, in->path, err) != 0;
+	                  save_recovered(o, saved, hive, in->path, in->origin
+	                                 ? in->origin->save_name : NULL, err) != 0;
 	dmar_options scan = o->scan;
-	if (open_software(o, in, err, &scan.software) != 0) {
+	scan.software = image_software;
+	if (scan.software == NULL && open_software(o, in, err, &scan.software) != 0) {
 		r->failed = strdup("the SOFTWARE hive given with --software cannot be "
 		                   "read");
 		dmar_hive_free(hive);
@@ -413,9 +437,10 @@ static int deliver(output *out, progress *p, result *r, const input *in)
 	if (r->messages_len > 0)
 		fwrite(r->messages, 1, r->messages_len, stderr);
 	if (r->report != NULL && !r->skipped)
-		out->ops->hive(out, r->report);
+		out->ops->hive(out, r->report, in->origin);
 	else if (r->report == NULL)
-		out->ops->failed(out, in->path, r->failed ? r->failed : "out of memory");
+		out->ops->failed(out, in->path, in->origin,
+		                 r->failed ? r->failed : "out of memory");
 	p->done++;
 	p->with_findings += r->status == EXIT_FINDINGS;
 	p->failed += r->status == EXIT_INPUT;
@@ -569,7 +594,8 @@ static int expand(cli_options *opts, input_list *inputs, char ***paths)
 	}
 	int n = 0;
 	for (size_t i = 0; i < inputs->n; i++) {
-		(*paths)[n++] = inputs->v[i].path;
+		const input_origin *origin = inputs->v[i].origin;
+		(*paths)[n++] = origin != NULL ? origin->image : inputs->v[i].path;
 		if (inputs->v[i].software != NULL)
 			(*paths)[n++] = inputs->v[i].software;
 	}

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "options.h"
+#include "image.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,7 @@
 #define EXIT_USAGE 2
 
 static const char HELP[] =
-"Usage: dmarscan [OPTIONS] HIVE|DIR ...\n"
+"Usage: dmarscan [OPTIONS] HIVE|DIR|IMAGE ...\n"
 "       dmarscan diff [OPTIONS] BASELINE SUSPECT\n"
 "\n"
 "Audit the DMA-remapping (Kernel DMA Protection) posture of Windows machines\n"
@@ -66,6 +67,17 @@ static const char HELP[] =
 "                           SOFTWARE hive of the same folder), other hives\n"
 "                           (SAM, NTUSER.DAT...) are passed over\n"
 "  -r, --recursive          also search the folders below each DIR\n"
+"  IMAGE                    a disk image (raw or split raw, E01, VHD, VMDK:\n"
+"                           what the system's libtsk reads): every Windows\n"
+"                           installation in it (Windows.old too), on every\n"
+"                           partition (GPT, MBR or none), is analysed from\n"
+"                           memory - SYSTEM with its logs, the SOFTWARE hive\n"
+"                           beside it, and the RegBack backup copy as a hive\n"
+"                           of its own - without mounting or writing\n"
+"                           anything; each is named\n"
+"                           IMAGE:/pN/Windows/System32/config/SYSTEM (pN:\n"
+"                           partition N as Linux numbers it; no /pN for a\n"
+"                           file system with no partition table)\n"
 "  -j, --jobs N             keep N threads busy: N hives at a time (default:\n"
 "                           one per online CPU; with fewer hives than N, a\n"
 "                           large hive is hashed beside its analysis); the\n"
@@ -125,6 +137,7 @@ static const char HELP[] =
 "  dmarscan --format json SYSTEM | jq '.hives[].findings[] | select(.severity==\"high\")'\n"
 "  dmarscan -r -j 4 --format jsonl -o fleet.jsonl /cases/   every hive below\n"
 "  dmarscan diff golden/SYSTEM suspect/SYSTEM   what changed since the image\n"
+"  dmarscan --format json laptop.E01        every Windows installation in it\n"
 "\n"
 "Transaction logs: a hive from a disk image is usually dirty, its newest\n"
 "changes still in SYSTEM.LOG1/LOG2 (or SYSTEM.LOG) beside it.  dmarscan finds\n"
@@ -249,6 +262,7 @@ static void print_version(void)
 	printf(", glibc %s", gnu_get_libc_version());
 #endif
 	putchar('\n');
+	printf("disk images: %s\n", image_reader_version());
 }
 
 static void print_rules(void)

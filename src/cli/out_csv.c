@@ -200,8 +200,9 @@ static void csv_begin(output *o)
 	end_row(o);
 }
 
-static void csv_hive(output *o, const dmar_report *r)
+static void csv_hive(output *o, const dmar_report *r, const input_origin *origin)
 {
+	(void)origin;   /* the hive column holds its location */
 	size_t rows = 0;
 	for (size_t i = 0; i < r->n_sets; i++) {
 		finding_index ix;
@@ -215,8 +216,10 @@ static void csv_hive(output *o, const dmar_report *r)
 		         r->n_sets ? r->sets[0].name : NULL, r->error);
 }
 
-static void csv_failed(output *o, const char *path, const char *message)
+static void csv_failed(output *o, const char *path, const input_origin *origin,
+                       const char *message)
 {
+	(void)origin;
 	bare_row(o, path, NULL, NULL, message);
 }
 

@@ -299,11 +299,29 @@ static const char *rules_name(dmar_rules r)
 	}
 }
 
+/* Where in a disk image the hive was read; null for a hive file. */
+static json_t *jimage(const input_origin *origin)
+{
+	if (origin == NULL)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:b}",
+	                 "file", jstr(origin->image),
+	                 "format", jstr_or_null(origin->format),
+	                 "volume_system", jstr_or_null(origin->volume_system),
+	                 "volume", jstr_or_null(origin->volume),
+	                 "offset", (json_int_t)origin->offset,
+	                 "file_system", jstr_or_null(origin->file_system),
+	                 "path", jstr(origin->path),
+	                 "backup", origin->backup);
+}
+
 /* The fields every hive element has, for an input that may have failed. */
-static json_t *jhive_head(const char *path, const dmar_hive_info *h)
+static json_t *jhive_head(const char *path, const input_origin *origin,
+                          const dmar_hive_info *h)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "path", jstr(path));
+	json_object_set_new(o, "image", jimage(origin));
 	json_object_set_new(o, "sha256", h ? jstr(h->sha256) : json_null());
 	json_object_set_new(o, "size", h ? json_integer((json_int_t)h->size)
 	                                 : json_null());
@@ -476,11 +494,12 @@ static void w_end(writer *w)
 	fputs("\n}", w->o->out);
 }
 
-static void write_set(output *o, const dmar_report *r, const dmar_control_set *set)
+static void write_set(output *o, const dmar_report *r, const input_origin *origin,
+                      const dmar_control_set *set)
 {
 	writer w = { o, 0, 0 };
 	w_begin(&w);
-	w_members(&w, jhive_head(r->hive.path, &r->hive));
+	w_members(&w, jhive_head(r->hive.path, origin, &r->hive));
 	w_member(&w, "control_set", set ? jstr(set->name) : json_null());
 	w_member(&w, "current", json_boolean(set && set->is_current));
 	w_member(&w, "select_current", r->select_current
@@ -532,17 +551,18 @@ static void json_begin(output *o)
 	json_decref(tool);
 }
 
-static void json_hive(output *o, const dmar_report *r)
+static void json_hive(output *o, const dmar_report *r, const input_origin *origin)
 {
 	if (r->n_sets == 0)
-		write_set(o, r, NULL);
+		write_set(o, r, origin, NULL);
 	for (size_t i = 0; i < r->n_sets; i++)
-		write_set(o, r, &r->sets[i]);
+		write_set(o, r, origin, &r->sets[i]);
 }
 
-static void json_failed(output *o, const char *path, const char *message)
+static void json_failed(output *o, const char *path, const input_origin *origin,
+                        const char *message)
 {
-	json_t *e = jhive_head(path, NULL);
+	json_t *e = jhive_head(path, origin, NULL);
 	json_object_set_new(e, "control_set", json_null());
 	json_object_set_new(e, "os_build", json_null());
 	json_object_set_new(e, "rules", json_null());
@@ -581,12 +601,17 @@ static void jsonl_line(output *o, json_t *line)
 	json_decref(line);
 }
 
+/* The members every line starts with; a hive line also says where in a
+ * disk image the hive was read ('image', taken; NULL on other lines). */
 static json_t *jsonl_base(const char *type, const dmar_report *r,
-                          const dmar_control_set *set)
+                          const dmar_control_set *set, json_t *image)
 {
-	return json_pack("{s:s, s:o, s:o, s:o}", "type", type,
-	                 "hive", jstr(r->hive.path), "hive_sha256", jstr(r->hive.sha256),
-	                 "control_set", set ? jstr(set->name) : json_null());
+	json_t *o = json_pack("{s:s, s:o}", "type", type, "hive", jstr(r->hive.path));
+	if (image != NULL)
+		json_object_set_new(o, "image", image);
+	json_object_set_new(o, "hive_sha256", jstr(r->hive.sha256));
+	json_object_set_new(o, "control_set", set ? jstr(set->name) : json_null());
+	return o;
 }
 
 /* base + every member of fields (which is consumed). */
@@ -598,12 +623,13 @@ static json_t *jsonl_with(json_t *base, json_t *fields)
 	return base;
 }
 
-static void jsonl_set(output *o, const dmar_report *r, const dmar_control_set *set)
+static void jsonl_set(output *o, const dmar_report *r, const input_origin *origin,
+                      const dmar_control_set *set)
 {
 	size_t shown = 0;
 	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
 		shown += set->findings[i].severity >= o->opts->min_severity;
-	jsonl_line(o, jsonl_with(jsonl_base("hive", r, set), json_pack(
+	jsonl_line(o, jsonl_with(jsonl_base("hive", r, set, jimage(origin)), json_pack(
 		"{s:I, s:b, s:b, s:o, s:s, s:I, s:I, s:o, s:o}",
 		"size", (json_int_t)r->hive.size, "dirty", r->hive.dirty,
 		"recovered", r->hive.recovered, "os_build", jstr(r->os_build),
@@ -613,11 +639,11 @@ static void jsonl_set(output *o, const dmar_report *r, const dmar_control_set *s
 		"limits_reached", jstrings(r->limits, r->n_limits),
 		"error", jstr(r->error))));
 	for (size_t i = 0; set != NULL && i < set->n_devices; i++)
-		jsonl_line(o, jsonl_with(jsonl_base("device", r, set),
+		jsonl_line(o, jsonl_with(jsonl_base("device", r, set, NULL),
 		                         jdevice(&set->devices[i])));
 	for (size_t i = 0; set != NULL && i < set->n_findings; i++)
 		if (set->findings[i].severity >= o->opts->min_severity)
-			jsonl_line(o, jsonl_with(jsonl_base("finding", r, set),
+			jsonl_line(o, jsonl_with(jsonl_base("finding", r, set, NULL),
 			                         jfinding(&set->findings[i])));
 }
 
@@ -626,19 +652,20 @@ static void jsonl_begin(output *o)
 	(void)o;
 }
 
-static void jsonl_hive(output *o, const dmar_report *r)
+static void jsonl_hive(output *o, const dmar_report *r, const input_origin *origin)
 {
 	if (r->n_sets == 0)
-		jsonl_set(o, r, NULL);
+		jsonl_set(o, r, origin, NULL);
 	for (size_t i = 0; i < r->n_sets; i++)
-		jsonl_set(o, r, &r->sets[i]);
+		jsonl_set(o, r, origin, &r->sets[i]);
 }
 
-static void jsonl_failed(output *o, const char *path, const char *message)
+static void jsonl_failed(output *o, const char *path, const input_origin *origin,
+                         const char *message)
 {
-	jsonl_line(o, json_pack("{s:s, s:o, s:n, s:n, s:o}", "type", "hive",
-	                        "hive", jstr(path), "hive_sha256", "control_set",
-	                        "error", jstr(message)));
+	jsonl_line(o, json_pack("{s:s, s:o, s:o, s:n, s:n, s:o}", "type", "hive",
+	                        "hive", jstr(path), "image", jimage(origin),
+	                        "hive_sha256", "control_set", "error", jstr(message)));
 }
 
 static int jsonl_end(output *o)

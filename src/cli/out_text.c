@@ -323,8 +323,34 @@ static void print_acls(output *o, const dmar_control_set *s)
 	}
 }
 
+/* Where in a disk image the hive was read, and whether it is the backup
+ * copy of config\RegBack. */
+static void print_origin(output *o, const input_origin *origin)
+{
+	char offset[40];
+	if (origin == NULL)
+		return;
+	summary_line(o, "image");
+	put_safe(o, origin->image);
+	fprintf(o->out, " (%s)", origin->format ? origin->format : "?");
+	if (origin->volume != NULL) {
+		fputs(", partition ", o->out);
+		put_safe(o, origin->volume);
+		fprintf(o->out, " of its %s volume system", origin->volume_system
+		        ? origin->volume_system : "?");
+	}
+	fprintf(o->out, ", %s file system at byte %s\n",
+	        origin->file_system ? origin->file_system : "?",
+	        size_with_commas(origin->offset, offset, sizeof(offset)));
+	if (origin->backup) {
+		summary_line(o, "backup");
+		fputs("the copy Windows kept in config\\RegBack, not the live hive\n",
+		      o->out);
+	}
+}
+
 static void print_summary(output *o, const dmar_report *r,
-                          const dmar_control_set *s)
+                          const input_origin *origin, const dmar_control_set *s)
 {
 	char size[40];
 	fprintf(o->out, "\n%s", sgr(o, TC_BOLD));
@@ -332,6 +358,7 @@ static void print_summary(output *o, const dmar_report *r,
 	if (s != NULL)
 		fprintf(o->out, "  %s%s", s->name, s->is_current ? " (current)" : "");
 	fprintf(o->out, "%s\n", sgr(o, TC_RESET));
+	print_origin(o, origin);
 	summary_line(o, "sha256");
 	fprintf(o->out, "%s  %s bytes\n", r->hive.sha256,
 	        size_with_commas(r->hive.size, size, sizeof(size)));
@@ -762,7 +789,7 @@ static void text_begin(output *o)
 	        "hives\n", sgr(o, TC_BOLD), dmar_version(), sgr(o, TC_RESET));
 }
 
-static void text_hive(output *o, const dmar_report *r)
+static void text_hive(output *o, const dmar_report *r, const input_origin *origin)
 {
 	text_state *st = o->state;
 	st->hives++;
@@ -770,12 +797,12 @@ static void text_hive(output *o, const dmar_report *r)
 		st->failed++;
 	fleet_add(&st->fleet, r);
 	if (r->n_sets == 0) {
-		print_summary(o, r, NULL);
+		print_summary(o, r, origin, NULL);
 		print_notes(o, r);
 		return;
 	}
 	for (size_t i = 0; i < r->n_sets; i++) {
-		print_summary(o, r, &r->sets[i]);
+		print_summary(o, r, origin, &r->sets[i]);
 		print_devices(o, &r->sets[i]);
 		if (o->opts->tree)
 			print_tree(o, &r->sets[i]);
@@ -786,15 +813,17 @@ static void text_hive(output *o, const dmar_report *r)
 	print_notes(o, r);
 }
 
-static void text_failed(output *o, const char *path, const char *message)
+static void text_failed(output *o, const char *path, const input_origin *origin,
+                        const char *message)
 {
 	text_state *st = o->state;
 	st->hives++;
 	st->failed++;
 	fprintf(o->out, "\n%s", sgr(o, TC_BOLD));
 	put_safe(o, path);
-	fprintf(o->out, "%s\n  %sERROR%s   ", sgr(o, TC_RESET), sgr(o, TC_RED),
-	        sgr(o, TC_RESET));
+	fprintf(o->out, "%s\n", sgr(o, TC_RESET));
+	print_origin(o, origin);
+	fprintf(o->out, "  %sERROR%s   ", sgr(o, TC_RED), sgr(o, TC_RESET));
 	put_safe(o, message);
 	fputc('\n', o->out);
 }

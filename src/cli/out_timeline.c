@@ -206,8 +206,10 @@ static json_t *opt(const char *s)
 	return jsonsafe_string(s);
 }
 
-static void timeline_hive(output *o, const dmar_report *r)
+static void timeline_hive(output *o, const dmar_report *r,
+                          const input_origin *origin)
 {
+	(void)origin;   /* "hive" holds its location */
 	timeline t = { NULL, 0, 0, 0 };
 	hive_events(&t, r);
 	if (t.n > 1)
@@ -249,10 +251,12 @@ static void timeline_begin(output *o)
 	(void)o;
 }
 
-static void timeline_failed(output *o, const char *path, const char *message)
+static void timeline_failed(output *o, const char *path,
+                            const input_origin *origin, const char *message)
 {
 	(void)o;   /* named on standard error by main.c; no event to give */
 	(void)path;
+	(void)origin;
 	(void)message;
 }
 

@@ -9,16 +9,20 @@
 #include <dmarscan.h>
 #include <stdio.h>
 
+#include "image.h"
 #include "options.h"
 
 typedef struct output output;
 
 typedef struct output_ops {
 	void (*begin)(output *o);
-	/* An analysed hive; report->error may say what could not be read. */
-	void (*hive)(output *o, const dmar_report *report);
+	/* An analysed hive; report->error may say what could not be read.
+	 * 'origin': where in a disk image it was read, NULL for a hive file. */
+	void (*hive)(output *o, const dmar_report *report,
+	             const input_origin *origin);
 	/* An input that could not be opened as a hive at all. */
-	void (*failed)(output *o, const char *path, const char *message);
+	void (*failed)(output *o, const char *path, const input_origin *origin,
+	               const char *message);
 	/* Returns 0, or -1 when writing failed. */
 	int (*end)(output *o);
 } output_ops;

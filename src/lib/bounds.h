@@ -12,10 +12,11 @@
 #ifndef DMAR_BOUNDS_H
 #define DMAR_BOUNDS_H
 
+#include <dmarscan.h>
 #include <stdint.h>
 
 /* ---- The whole hive ------------------------------------------------------- */
-#define HIVE_MAX_FILE_SIZE ((uint64_t)UINT32_MAX + 4096u)   /* 32-bit offsets */
+#define HIVE_MAX_FILE_SIZE DMAR_HIVE_MAX_SIZE   /* 32-bit offsets */
 #define HIVE_MAX_KEYS_READ 4000000u     /* key cells opened, all walks together */
 #define HIVE_MAX_VALUES_READ 16000000u  /* values read, all walks together */
 #define HIVE_VALUE_MAX_LOAD (1024u * 1024u)  /* data of one value loaded */
@@ -24,7 +25,7 @@
 #define MAX_CONTROL_SETS 999            /* ControlSet001..999 */
 
 /* ---- Transaction logs ------------------------------------------------------ */
-#define LOG_MAX_SIZE (1024ull * 1024 * 1024)  /* a larger log is not read */
+#define LOG_MAX_SIZE DMAR_LOG_MAX_SIZE  /* a larger log is not read */
 #define HBINS_MAX 0xFFFFF000u           /* the replayed image's hive bins */
 
 /* ---- One control set ------------------------------------------------------ */

@@ -423,7 +423,11 @@ static int recover(dmar_hive *h, dmar_error **err)
 {
 	txlog_image img = { h->data, h->size, image_grow, h, replay_hook };
 	txlog_result r;
-	if (txlog_recover(h->arena, h->path, &img, &r) != 0)
+	int rc = h->source != NULL
+	         ? txlog_recover_memory(h->arena, h->source_logs, h->n_source_logs,
+	                                &img, &r)
+	         : txlog_recover(h->arena, h->path, &img, &r);
+	if (rc != 0)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory replaying "
 		                      "transaction logs");
 	h->info.logs_searched = 1;
@@ -461,6 +465,19 @@ static int open_and_probe(dmar_hive *h, int probe, dmar_error **err)
 	                                        : cells_open(h, probe, err);
 }
 
+/* dmar_hive_open_memory: a copy of the bytes the caller holds. */
+static int load_memory(dmar_hive *h, const dmar_memory_file *f, dmar_error **err)
+{
+	h->data = buffer_alloc(f->size, &h->data_mapped);
+	if (h->data == NULL)
+		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
+	if (f->size)
+		memcpy(h->data, f->data, f->size);
+	h->size = f->size;
+	h->capacity = f->size;
+	return 0;
+}
+
 /* The replayed image cannot be read (logs with sound hashes but bad
  * pages): say so on the logs replayed, and analyse the primary as read. */
 static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
@@ -484,7 +501,8 @@ static int fall_back_to_primary(dmar_hive *h, const char *why, dmar_error **err)
 	guard_free(&h->guard);
 	h->data = NULL;
 	h->size = h->capacity = 0;
-	int rc = load_file(h, h->path, err);
+	int rc = h->source != NULL ? load_memory(h, h->source, err)
+	                           : load_file(h, h->path, err);
 	return rc == 0 ? open_and_probe(h, 0, err) : rc;
 }
 
@@ -497,7 +515,7 @@ static int hive_finish_open(dmar_hive *h, const dmar_open_options *opts,
 	if (rc == 0) {
 		if (!h->hashing)
 			hash_buffer(h);   /* not hashed while read */
-		if (!(opts && opts->no_logs) && h->from_file)
+		if (!(opts && opts->no_logs) && (h->from_file || h->source != NULL))
 			rc = recover(h, err);
 	}
 	if (rc != 0)
@@ -573,31 +591,69 @@ int dmar_hive_open_with(dmar_hive **out, const char *path,
 	return 0;
 }
 
-int dmar_hive_open_buffer(dmar_hive **out, const char *label, const void *data,
-                          size_t size, dmar_error **err)
+/* What dmar_hive_open_memory may be given. */
+static int check_memory_files(const dmar_memory_file *hive,
+                              const dmar_memory_file *logs, size_t n_logs,
+                              dmar_error **err)
+{
+	if (hive == NULL || (hive->data == NULL && hive->size != 0) ||
+	    (logs == NULL && n_logs != 0))
+		return dmar_error_set(err, DMAR_EINVAL, "no data given");
+	if ((uint64_t)hive->size > HIVE_MAX_FILE_SIZE)
+		return dmar_error_set(err, DMAR_EFORMAT, "%zu bytes: larger than any "
+		                      "hive can be", hive->size);
+	int seen[3] = { 0, 0, 0 };
+	for (size_t i = 0; i < n_logs; i++) {
+		int kind = txlog_kind(logs[i].label);
+		if (logs[i].data == NULL && logs[i].size != 0)
+			return dmar_error_set(err, DMAR_EINVAL, "no data given for %s",
+			                      logs[i].label);
+		if (kind < 0)
+			return dmar_error_set(err, DMAR_EINVAL, "transaction log %s: its "
+			                      "label does not end in .LOG1, .LOG2 or .LOG",
+			                      logs[i].label ? logs[i].label : "(no label)");
+		if (seen[kind]++)
+			return dmar_error_set(err, DMAR_EINVAL, "transaction log %s: a "
+			                      "second log of its kind", logs[i].label);
+	}
+	return 0;
+}
+
+int dmar_hive_open_memory(dmar_hive **out, const dmar_memory_file *hive,
+                          const dmar_memory_file *logs, size_t n_logs,
+                          const dmar_open_options *opts, dmar_error **err)
 {
 	*out = NULL;
-	if (data == NULL && size != 0)
-		return dmar_error_set(err, DMAR_EINVAL, "no data given");
-	dmar_hive *h = hive_new(label);
+	int rc = check_memory_files(hive, logs, n_logs, err);
+	if (rc != 0)
+		return rc;
+	dmar_hive *h = hive_new(hive->label);
 	if (h == NULL)
 		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
-	h->data = buffer_alloc(size, &h->data_mapped);
-	if (h->data == NULL) {
-		dmar_hive_free(h);
-		return dmar_error_set(err, DMAR_ENOMEM, "out of memory");
-	}
-	if (size)
-		memcpy(h->data, data, size);
-	h->size = size;
-	h->capacity = size;
-	int rc = hive_finish_open(h, NULL, err);   /* no file: no logs */
+	h->engine = opts ? opts->engine : DMAR_ENGINE_NATIVE;
+	h->source = hive;
+	h->source_logs = logs;
+	h->n_source_logs = n_logs;
+	rc = load_memory(h, hive, err);
+	if (rc == 0)
+		rc = hive_finish_open(h, opts, err);
+	h->source = NULL;   /* the caller's: not kept past the call */
+	h->source_logs = NULL;
+	h->n_source_logs = 0;
 	if (rc != 0) {
 		dmar_hive_free(h);
 		return rc;
 	}
 	*out = h;
 	return 0;
+}
+
+int dmar_hive_open_buffer(dmar_hive **out, const char *label, const void *data,
+                          size_t size, dmar_error **err)
+{
+	dmar_memory_file hive = { label, data, size };
+	dmar_open_options opts = { .no_logs = 1 };   /* no file: no logs */
+	return dmar_hive_open_memory(out, &hive, NULL, 0, &opts, err);
 }
 
 const dmar_hive_info *dmar_hive_get_info(const dmar_hive *hive)

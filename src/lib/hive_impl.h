@@ -32,6 +32,11 @@ struct dmar_hive {
 	dmar_arena *arena;         /* log details */
 	int from_file;             /* read from a regular file: logs may sit
 	                              beside it */
+	/* dmar_hive_open_memory: the caller's hive and logs, during the call
+	 * only (the replay reads the logs, a fall-back copies the hive again) */
+	const dmar_memory_file *source;
+	const dmar_memory_file *source_logs;
+	size_t n_source_logs;
 	dev_t dev;                 /* the primary file, to refuse saving over it */
 	ino_t ino;
 	dmar_engine engine;

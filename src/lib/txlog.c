@@ -6,7 +6,8 @@
  * sit in NAME.LOG1/LOG2 (Windows 8.1 and later: log entries "HvLE", each
  * with its sequence number, hashes and dirty pages) or, older, in
  * NAME.LOG1/LOG2 or NAME.LOG holding a dirty vector "DIRT" and 512-byte
- * sectors.  This file finds the logs beside the hive, checks each one
+ * sectors.  This file finds the logs beside the hive (or takes them from
+ * buffers the caller read, dmar_hive_open_memory), checks each one
  * (signature, checksum, that it belongs to this hive), reads its valid
  * entries and replays what the kernel would, as Maxim Suhanov's "Windows
  * registry file format specification" describes:
@@ -57,6 +58,8 @@
 
 enum { FORMAT_UNKNOWN, FORMAT_NEW, FORMAT_OLD };
 enum { KIND_LOG1, KIND_LOG2, KIND_LOG, N_KINDS };
+/* The end of a log's name, by kind (any case). */
+static const char *const LOG_SUFFIXES[N_KINDS] = { ".LOG1", ".LOG2", ".LOG" };
 
 /* One valid new-format entry. */
 typedef struct log_entry {
@@ -71,7 +74,8 @@ typedef struct log_entry {
 typedef struct log_file {
 	dmar_log_info *info;
 	int kind;                  /* KIND_LOG1, KIND_LOG2 or KIND_LOG */
-	uint8_t *data;
+	const uint8_t *data;       /* read from its file, or the caller's */
+	uint8_t *owned;            /* what read_log allocated, freed at the end */
 	size_t size;
 	int format;
 	int usable;                /* base block fine and of this hive */
@@ -193,7 +197,6 @@ static void not_used(dmar_arena *a, log_file *l, const char *fmt, ...)
  * the lowest name).  names[k] is NULL when there is none. */
 static int find_logs(dmar_arena *a, const char *hive_path, const char *names[N_KINDS])
 {
-	static const char *const suffixes[N_KINDS] = { ".LOG1", ".LOG2", ".LOG" };
 	const char *slash = strrchr(hive_path, '/');
 	int dirlen = slash ? (int)(slash - hive_path) : 0;
 	const char *base = slash ? slash + 1 : hive_path;
@@ -216,10 +219,10 @@ static int find_logs(dmar_arena *a, const char *hive_path, const char *names[N_K
 			continue;
 		for (int k = 0; k < N_KINDS; k++) {
 			const char *suffix = e->d_name + blen;
-			if (text_casecmp(suffix, suffixes[k]) != 0)
+			if (text_casecmp(suffix, LOG_SUFFIXES[k]) != 0)
 				continue;
 			int is_exact = strncmp(e->d_name, base, blen) == 0 &&
-			               strcmp(suffix, suffixes[k]) == 0;
+			               strcmp(suffix, LOG_SUFFIXES[k]) == 0;
 			if (found[k] == NULL || (is_exact && !exact[k]) ||
 			    (is_exact == exact[k] && strcmp(e->d_name, found[k]) < 0)) {
 				found[k] = arena_strdup(a, e->d_name);
@@ -267,9 +270,10 @@ static void read_log(dmar_arena *a, log_file *l)
 		        (intmax_t)st.st_size);
 	} else {
 		size_t want = (size_t)st.st_size, got = 0;
-		l->data = malloc(want ? want : 1);
-		while (l->data != NULL && got < want) {
-			ssize_t r = read(fd, l->data + got, want - got);
+		l->owned = malloc(want ? want : 1);
+		l->data = l->owned;
+		while (l->owned != NULL && got < want) {
+			ssize_t r = read(fd, l->owned + got, want - got);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -747,38 +751,27 @@ static uint64_t hbins_cap(const txlog_image *img, const log_file *logs, size_t n
 	return cap < HBINS_MAX ? cap : HBINS_MAX;
 }
 
-int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
-                  txlog_result *r)
+/* A log in memory (dmar_hive_open_memory): the caller's bytes, only read. */
+static void take_log(dmar_arena *a, log_file *l, const dmar_memory_file *f)
 {
-	memset(r, 0, sizeof(*r));
-	const char *names[N_KINDS];
-	if (hive_path == NULL)
-		return 0;
-	if (find_logs(a, hive_path, names) != 0)
-		return -1;
-	size_t n = 0;
-	for (int k = 0; k < N_KINDS; k++)
-		n += names[k] != NULL;
-	if (n == 0)
-		return 0;
-	log_file logs[N_KINDS];
-	memset(logs, 0, sizeof(logs));
-	r->logs = arena_calloc(a, n, sizeof(*r->logs));
-	if (r->logs == NULL)
-		return -1;
-	r->n_logs = n;
+	if (f->size > LOG_MAX_SIZE) {
+		problem(a, l, "%zu bytes: too large for a transaction log", f->size);
+		return;
+	}
+	l->data = f->data;
+	l->size = f->size;
+	l->info->size = f->size;
+	hash_hex(l->data, l->size, l->info->sha256);
+}
+
+/* The logs are read (or why not is recorded): check them against the
+ * image and, when the hive is dirty, replay what applies. */
+static int replay_logs(dmar_arena *a, log_file *logs, size_t n,
+                       txlog_image *img, txlog_result *r)
+{
 	int dirty = is_dirty(img->data);
-	size_t i = 0;
-	for (int k = 0; k < N_KINDS; k++) {
-		if (names[k] == NULL)
-			continue;
-		log_file *l = &logs[i];
-		l->info = &r->logs[i++];
-		l->kind = k;
-		l->info->path = names[k];
-		l->info->format = "unknown";
-		arena_vec_init(&l->entries, sizeof(log_entry));
-		read_log(a, l);   /* hashed even when not needed: it is evidence */
+	for (size_t k = 0; k < n; k++) {
+		log_file *l = &logs[k];
 		if (l->info->problem != NULL)
 			continue;
 		if (l->size == 0) {
@@ -805,8 +798,91 @@ int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
 	for (size_t k = 0; k < n; k++) {
 		if (!dirty)
 			r->logs[k].damaged = 0;   /* not needed, so it cannot mislead */
-		free(logs[k].data);
+		free(logs[k].owned);
 	}
 	free(c.touched);
 	return rc == 0 && !arena_failed(a) ? 0 : -1;
+}
+
+/* Where the log of each kind comes from: a file beside the hive, or
+ * bytes the caller holds (path NULL: there is none of that kind). */
+typedef struct log_source {
+	const char *path;                 /* the file, or the buffer's label */
+	const dmar_memory_file *memory;   /* NULL: read the file */
+} log_source;
+
+/* Read (or take) the logs, in the order LOG1, LOG2, LOG, then check and
+ * replay them. */
+static int recover_from(dmar_arena *a, const log_source src[N_KINDS],
+                        txlog_image *img, txlog_result *r)
+{
+	size_t n = 0;
+	for (int k = 0; k < N_KINDS; k++)
+		n += src[k].path != NULL;
+	if (n == 0)
+		return 0;
+	log_file logs[N_KINDS];
+	memset(logs, 0, sizeof(logs));
+	r->logs = arena_calloc(a, n, sizeof(*r->logs));
+	if (r->logs == NULL)
+		return -1;
+	r->n_logs = n;
+	size_t i = 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		if (src[k].path == NULL)
+			continue;
+		log_file *l = &logs[i];
+		l->info = &r->logs[i++];
+		l->kind = k;
+		l->info->path = src[k].path;
+		l->info->format = "unknown";
+		arena_vec_init(&l->entries, sizeof(log_entry));
+		if (src[k].memory != NULL)
+			take_log(a, l, src[k].memory);
+		else
+			read_log(a, l);   /* hashed even when not needed: it is evidence */
+	}
+	return replay_logs(a, logs, n, img, r);
+}
+
+int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
+                  txlog_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	const char *names[N_KINDS];
+	if (hive_path == NULL)
+		return 0;
+	if (find_logs(a, hive_path, names) != 0)
+		return -1;
+	log_source src[N_KINDS];
+	for (int k = 0; k < N_KINDS; k++)
+		src[k] = (log_source){ names[k], NULL };
+	return recover_from(a, src, img, r);
+}
+
+int txlog_kind(const char *label)
+{
+	size_t len = label ? strlen(label) : 0;
+	for (int k = 0; k < N_KINDS; k++) {
+		size_t n = strlen(LOG_SUFFIXES[k]);
+		if (len > n && text_casecmp(label + len - n, LOG_SUFFIXES[k]) == 0)
+			return k;
+	}
+	return -1;
+}
+
+int txlog_recover_memory(dmar_arena *a, const dmar_memory_file *given,
+                         size_t n_given, txlog_image *img, txlog_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	log_source src[N_KINDS] = { { NULL, NULL }, { NULL, NULL }, { NULL, NULL } };
+	for (size_t i = 0; i < n_given; i++) {
+		int k = txlog_kind(given[i].label);
+		if (k < 0 || src[k].path != NULL)
+			continue;
+		src[k] = (log_source){ arena_strdup(a, given[i].label), &given[i] };
+		if (src[k].path == NULL)
+			return -1;
+	}
+	return recover_from(a, src, img, r);
 }

@@ -39,6 +39,17 @@ typedef struct txlog_result {
 int txlog_recover(dmar_arena *a, const char *hive_path, txlog_image *img,
                   txlog_result *out);
 
+/* The same with the logs in memory (dmar_hive_open_memory): a log's kind
+ * comes from the end of its label as txlog_kind() reads it, the first of
+ * each kind is used and the rest are ignored.  The buffers are only read,
+ * during the call. */
+int txlog_recover_memory(dmar_arena *a, const dmar_memory_file *logs,
+                         size_t n, txlog_image *img, txlog_result *out);
+
+/* The kind of log a name or label ends in: 0 for .LOG1, 1 for .LOG2, 2 for
+ * .LOG (any case), -1 for none of them. */
+int txlog_kind(const char *label);
+
 /* Marvin32 of data with the registry's seed (exposed for the tests). */
 uint64_t txlog_marvin32(const uint8_t *data, size_t size);
 

@@ -104,8 +104,8 @@ static void render(const output_ops *ops, const dmar_report *r, int all_sets)
 	opts.scan.control_set = all_sets ? DMAR_CONTROL_SET_ALL : DMAR_CONTROL_SET_CURRENT;
 	output o = { ops, sink, &opts, 0, NULL };
 	ops->begin(&o);
-	ops->hive(&o, r);
-	ops->failed(&o, "fuzz", "not a hive");
+	ops->hive(&o, r, NULL);
+	ops->failed(&o, "fuzz", NULL, "not a hive");
 	ops->end(&o);
 }
 

@@ -1,7 +1,8 @@
 /*
  * check_txlog.c - the checksums of transaction-log replay: Marvin32 with
  * the registry's seed, checked against hashes Windows wrote, and the base
- * block's XOR-32 checksum with its two special values.
+ * block's XOR-32 checksum with its two special values; and what opening a
+ * hive from memory refuses (the replay itself: tests/tools/memopen).
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dmarscan.h>
 #include "txlog.h"
 
 /* The first 32 bytes of log entries of a real Windows 10 SYSTEM.LOG1
@@ -76,6 +78,48 @@ START_TEST(test_base_block_checksum)
 }
 END_TEST
 
+/* What dmar_hive_open_memory refuses before reading anything: one row per
+ * way of handing it logs it cannot place, or a hive it cannot hold. */
+static const struct {
+	const char *why;
+	const char *labels[3];
+	size_t n_logs;
+	int huge;
+	int code;
+} MEMORY_REFUSALS[] = {
+	{ "a log label without a log kind", { "SYSTEM.LOG1", "SYSTEM.bak" }, 2, 0,
+	  DMAR_EINVAL },
+	{ "two logs of one kind (any case)", { "a/SYSTEM.LOG1", "b/system.log1" }, 2,
+	  0, DMAR_EINVAL },
+	{ "a log without a label", { NULL }, 1, 0, DMAR_EINVAL },
+	{ "a hive larger than any hive can be", { NULL }, 0, 1, DMAR_EFORMAT },
+	{ "an empty hive", { NULL }, 0, 0, DMAR_EFORMAT },
+};
+
+START_TEST(test_open_memory_refusals)
+{
+	static const uint8_t byte = 0;
+	dmar_memory_file hive = { "SYSTEM", &byte, 0 };
+	dmar_memory_file logs[3];
+	for (size_t i = 0; i < 3; i++) {
+		logs[i].label = MEMORY_REFUSALS[_i].labels[i];
+		logs[i].data = &byte;
+		logs[i].size = 1;
+	}
+	if (MEMORY_REFUSALS[_i].huge)
+		hive.size = (size_t)DMAR_HIVE_MAX_SIZE + 1;   /* never read */
+	dmar_hive *h = NULL;
+	dmar_error *err = NULL;
+	int rc = dmar_hive_open_memory(&h, &hive, logs, MEMORY_REFUSALS[_i].n_logs,
+	                               NULL, &err);
+	ck_assert_msg(rc == MEMORY_REFUSALS[_i].code, "%s: got %d (%s)",
+	              MEMORY_REFUSALS[_i].why, rc, err ? err->message : "");
+	ck_assert_ptr_null(h);
+	ck_assert_ptr_nonnull(err);
+	dmar_error_free(err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("txlog");
@@ -85,5 +129,9 @@ int main(void)
 	tcase_add_test(t, test_marvin32_lengths);
 	tcase_add_test(t, test_base_block_checksum);
 	suite_add_tcase(s, t);
+	TCase *m = tcase_create("memory");
+	tcase_add_loop_test(m, test_open_memory_refusals, 0,
+	                    (int)(sizeof(MEMORY_REFUSALS) / sizeof(MEMORY_REFUSALS[0])));
+	suite_add_tcase(s, m);
 	return unit_run(s);
 }
