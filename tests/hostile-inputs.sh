@@ -69,7 +69,7 @@ mapped_same() {   # HIVE
 	before=$(sha256sum <"$padded")
 	for f in "$1" "$padded"; do
 		timeout 20 "$DMARSCAN" -f jsonl --control-set all "$f" 2>/dev/null |
-			sed 's/"hive":"[^"]*","hive_sha256":[^,]*,//; s/"size":[0-9]*,//' \
+			sed 's/"hive":"[^"]*",\("image":null,\)\{0,1\}"hive_sha256":[^,]*,//; s/"size":[0-9]*,//' \
 			>"$f.norm"
 	done
 	if ! cmp -s "$1.norm" "$padded.norm"; then

@@ -1,10 +1,10 @@
 #!/bin/sh
 # make install DESTDIR=... installs exactly the files dmarscan ships (the
-# tool, the shared and static library, the header, libdmarscan.pc, the data
-# tables, the manual page, the bash completion); the installed tool runs,
-# the installed header compiles on its own in C and C++, the installed
-# libdmarscan.pc names the library and its private dependencies; and make
-# uninstall DESTDIR=... takes every file away again.
+# tool and its disk-image reader, the shared and static library, the header,
+# libdmarscan.pc, the data tables, the manual page, the bash completion); the
+# installed tool runs, the installed header compiles on its own in C and C++,
+# the installed libdmarscan.pc names the library and its private
+# dependencies; and make uninstall DESTDIR=... takes every file away again.
 # shellcheck disable=SC2154 # the install folders come from make check
 set -u
 LC_ALL=C; export LC_ALL
@@ -42,6 +42,8 @@ fi
 	echo "$pkgdatadir/external-ports.ids"
 	echo "$mandir/man1/dmarscan.1"
 	[ -n "$bashcompletiondir" ] && echo "$bashcompletiondir/dmarscan"
+	# the disk-image reader, when built with libtsk
+	[ -n "$image_reader" ] && echo "$pkglibexecdir/$image_reader"
 } | sort > "$work/expected.txt"
 (cd "$dest" && find . ! -type d | sed 's|^\.||' | sort) > "$work/installed.txt"
 if cmp -s "$work/expected.txt" "$work/installed.txt"; then
