@@ -283,11 +283,16 @@ typedef struct dmar_open_options {
 	                                computed by a second thread beside the
 	                                analysis (set it when every core
 	                                already runs an analysis of its own) */
-	int no_map;                  /* read the file into memory rather than
-	                                map it (a large regular file is mapped
-	                                copy-on-write; a mapped file that
-	                                another program truncates during the
-	                                analysis raises SIGBUS) */
+	int no_map;                  /* read the file into a heap buffer
+	                                rather than map it (a large regular
+	                                file is mapped copy-on-write; a mapped
+	                                file that another program truncates
+	                                during the analysis raises SIGBUS).
+	                                Also for several opens at once in
+	                                threads of one process: they contend
+	                                for the page-table work of mapping,
+	                                while heap buffers an allocator keeps
+	                                serve hive after hive */
 } dmar_open_options;
 
 DMAR_EXTERN int dmar_hive_open_with(dmar_hive **out, const char *path,

@@ -107,8 +107,9 @@ static void put_spaces(sink *s, int n)
 	}
 }
 
-/* jansson hands over a token at a time: the stream is locked once for the
- * whole value (jsonsafe_dump_at), each write goes unlocked. */
+/* Text as jansson wrote it, rewritten where it must be (the stream is
+ * locked once for the whole value by jsonsafe_dump_at, each write goes
+ * unlocked); a sequence cut at the end waits in 'carry'. */
 static int write_cb(const char *buf, size_t size, void *data)
 {
 	sink *s = data;
@@ -161,8 +162,12 @@ int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent)
 	if (s == NULL)
 		return -1;
 	*s = (sink){ .out = out, .indent = indent };
+	/* jansson's own buffer takes its many small tokens; the text is then
+	 * checked and written in one pass */
+	char *text = json_dumps(j, flags);
 	flockfile(out);
-	int rc = json_dump_callback(j, write_cb, s, flags);
+	int rc = text == NULL ? -1 : write_cb(text, strlen(text), s);
+	free(text);
 	put(s, s->carry, s->n_carry);
 	flush(s);
 	funlockfile(out);

@@ -18,6 +18,9 @@
 #include <strings.h>
 #include <pthread.h>
 #include <signal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -547,6 +550,17 @@ static int run(cli_options *opts, const input_list *inputs, FILE *f)
 	/* -j N is N threads busy: a hive's sha256 gets a thread of its own
 	 * only when there are cores to spare for it. */
 	opts->open.one_thread = jobs < 1 || cores / jobs < 2;
+	/* Several workers: mapping and unmapping hive after hive, they would
+	 * wait on each other's page-table work (one address space); instead
+	 * each reads its hives into heap memory that stays with it, reused
+	 * from one hive to the next. */
+	if (jobs > 1) {
+		opts->open.no_map = 1;
+#ifdef M_MMAP_THRESHOLD
+		mallopt(M_MMAP_THRESHOLD, 32 << 20);   /* glibc's largest */
+		mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+	}
 	int status = EXIT_CLEAN;
 	out.ops->begin(&out);
 	result *results = calloc(inputs->n + 1, sizeof(*results));
