@@ -41,12 +41,11 @@ static int must_escape(uint32_t cp)
 typedef struct sink {
 	FILE *out;
 	int indent;                /* spaces after each line break */
-	unsigned char carry[4];    /* an incomplete sequence from the last call */
-	size_t n_carry;
 	int failed;
 	size_t len;                /* bytes waiting in buf */
-	char buf[16384];           /* jansson's many small tokens gathered into
-	                              large writes */
+	char buf[16384];           /* the pieces of the text (plain runs,
+	                              escapes, indents) gathered into large
+	                              writes */
 } sink;
 
 static void flush(sink *s)
@@ -107,22 +106,12 @@ static void put_spaces(sink *s, int n)
 	}
 }
 
-/* Text as jansson wrote it, rewritten where it must be (the stream is
- * locked once for the whole value by jsonsafe_dump_at, each write goes
- * unlocked); a sequence cut at the end waits in 'carry'. */
-static int write_cb(const char *buf, size_t size, void *data)
+/* The text jansson wrote, rewritten where it must be (the stream is locked
+ * once for the whole value by jsonsafe_dump_at, each write goes unlocked).
+ * A sequence cut short at the end (jansson writes none) goes out as is. */
+static void write_text(sink *s, const unsigned char *p, size_t size)
 {
-	sink *s = data;
-	const unsigned char *p = (const unsigned char *)buf;
-	size_t i = 0;
-	while (s->n_carry > 0 && i < size) {
-		s->carry[s->n_carry++] = p[i++];
-		if (s->n_carry == seq_len(s->carry[0])) {
-			put_seq(s, s->carry, s->n_carry);
-			s->n_carry = 0;
-		}
-	}
-	size_t plain = i;
+	size_t i = 0, plain = 0;
 	while (i < size) {
 		if (p[i] == '\n' && s->indent > 0) {
 			/* jansson writes line breaks only between values */
@@ -136,19 +125,15 @@ static int write_cb(const char *buf, size_t size, void *data)
 			i++;
 			continue;
 		}
-		put(s, p + plain, i - plain);
 		size_t n = seq_len(p[i]);
-		if (i + n > size) {   /* cut between two calls */
-			memcpy(s->carry, p + i, size - i);
-			s->n_carry = size - i;
-			return s->failed ? -1 : 0;
-		}
+		if (i + n > size)
+			break;
+		put(s, p + plain, i - plain);
 		put_seq(s, p + i, n);
 		i += n;
 		plain = i;
 	}
-	put(s, p + plain, i - plain);
-	return s->failed ? -1 : 0;
+	put(s, p + plain, size - plain);
 }
 
 int jsonsafe_dump(const json_t *j, FILE *out, size_t flags)
@@ -165,13 +150,14 @@ int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent)
 	/* jansson's own buffer takes its many small tokens; the text is then
 	 * checked and written in one pass */
 	char *text = json_dumps(j, flags);
+	int failed = text == NULL;
 	flockfile(out);
-	int rc = text == NULL ? -1 : write_cb(text, strlen(text), s);
+	if (text != NULL)
+		write_text(s, (const unsigned char *)text, strlen(text));
 	free(text);
-	put(s, s->carry, s->n_carry);
 	flush(s);
 	funlockfile(out);
-	int failed = rc != 0 || s->failed;
+	failed |= s->failed;
 	free(s);
 	return failed ? -1 : 0;
 }

@@ -233,9 +233,7 @@ static int map_file(dmar_hive *h, int fd, size_t size)
 	h->data = p;
 	h->size = h->capacity = size;
 	h->data_mapped = 1;
-	hash_start(h, size);
-	hash_feed(h, size, 1);
-	return 0;
+	return 0;   /* hashed by hive_finish_open, in a thread when it may */
 #else
 	(void)h;
 	(void)fd;
