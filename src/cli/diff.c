@@ -527,7 +527,7 @@ static void write_json(FILE *out, const side *a, const side *b, const diff *d)
 	}
 	json_object_set_new(doc, "risky", json_boolean(d->risky > 0));
 	json_object_set_new(doc, "risky_changes", json_integer((json_int_t)d->risky));
-	jsonsafe_dump(doc, out, JSON_INDENT(2));
+	jsonsafe_dump(doc, out, 1);
 	fputc('\n', out);
 	json_decref(doc);
 }

@@ -17,12 +17,8 @@
 /* A JSON string of s (null when s is NULL), made valid UTF-8. */
 json_t *jsonsafe_string(const char *s);
 
-/* Write j with the jansson flags given, the characters above escaped.
- * Returns 0, or -1 when writing failed. */
-int jsonsafe_dump(const json_t *j, FILE *out, size_t flags);
-
-/* The same for a value written 'indent' columns in: every line after the
- * first starts with that many more spaces. */
-int jsonsafe_dump_at(const json_t *j, FILE *out, size_t flags, int indent);
+/* Write j, pretty (jansson's JSON_INDENT(2) layout) or compact, the
+ * characters above escaped.  Returns 0, or -1 when writing failed. */
+int jsonsafe_dump(const json_t *j, FILE *out, int pretty);
 
 #endif /* DMAR_JSONSAFE_H */

@@ -234,7 +234,7 @@ static void timeline_hive(output *o, const dmar_report *r,
 			"control_set", opt(e->control_set), "key", opt(e->key),
 			"instance_id", opt(e->instance_id), "driver", opt(e->driver),
 			"rules", rules_for(r, ix, e), "data_type", "dmarscan:event");
-		if (line != NULL && jsonsafe_dump(line, o->out, JSON_COMPACT) == 0)
+		if (line != NULL && jsonsafe_dump(line, o->out, 0) == 0)
 			fputc('\n', o->out);
 		json_decref(line);
 	}
