@@ -354,7 +354,8 @@ DMAR_EXTERN void dmar_hive_free(dmar_hive *hive);
  * host routers, tunnel root ports and controller bridges that tell which
  * devices sit on external ports (data/external-ports.ids, built in).
  * Create once, add the user's files, pass in dmar_options.tables; one
- * table may serve many scans, also from several threads. */
+ * table may serve many scans, also from several threads.  A report holds
+ * copies of what it takes from the tables: they may be freed before it. */
 typedef struct dmar_tables dmar_tables;
 
 DMAR_EXTERN int dmar_tables_new(dmar_tables **out, dmar_error **err);

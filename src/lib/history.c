@@ -81,9 +81,11 @@ static void record(history_ctx *c, hkey *inst, const char *cs_name,
 	m->last_removal = dates.last_removal;
 	m->description = text_indirect_format(c->a, friendly ? friendly
 	                                      : collect_string(c->a, &raw[0]));
-	m->identity = e->description;
-	m->family = e->family;
-	m->source = e->source;
+	/* copies: the report may outlive the tables (dmar_scan's own, freed
+	 * when it returns, when the caller gave none) */
+	m->identity = arena_strdup(c->a, e->description);
+	m->family = arena_strdup(c->a, e->family);
+	m->source = arena_strdup(c->a, e->source);
 	m->severity = (dmar_severity)e->kind;
 }
 

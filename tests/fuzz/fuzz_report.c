@@ -129,6 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dmar_scan(&r, h, &opts, &err) == 0) {
 		render(&output_text_ops, r, pick & 1);
 		render(&output_json_ops, r, pick & 1);
+		render(&output_jsonl_ops, r, pick & 1);
 		render(&output_csv_ops, r, pick & 1);
 		render(&output_timeline_ops, r, pick & 1);
 		dmar_report_free(r);
