@@ -14,12 +14,12 @@ cd "$(dirname "$0")/.."
 # that a recovered hive opens in other tools; xz for the real hives of the
 # optional tests; groff and mandoc to check that the manual page reads
 # without a warning; ntfs-3g (mkntfs, and libntfs-3g to write without
-# mounting), mtools, gdisk and ewf-tools to build the disk images of the
-# tests.
+# mounting), mtools, gdisk, ewf-tools and qemu-utils to build the disk
+# images of the tests.
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libregf-dev libfwnt-dev libbfio-dev libssl-dev libjansson-dev libtsk-dev check
 libwin-hivex-perl libhivex-bin reglookup xz-utils groff-base mandoc
-ntfs-3g ntfs-3g-dev mtools gdisk ewf-tools"
+ntfs-3g ntfs-3g-dev mtools gdisk ewf-tools qemu-utils"
 
 missing=""
 for p in $PACKAGES; do

@@ -11,7 +11,11 @@
 #     kept, Windows.old/WINDOWS/system32/config/SYSTEM;
 #   - a GPT disk (sgdisk) with the FAT volume as p1 and the NTFS one as p2,
 #     the same disk with an MBR (p1, p2), an E01 of the GPT disk
-#     (ewfacquire), and the GPT disk split into pieces (split raw, .001).
+#     (ewfacquire), and the GPT disk split into pieces (split raw, .001);
+#   - with qemu-img (Debian: qemu-utils), the GPT disk as dynamic and fixed
+#     VHD, VHDX, and monolithic sparse and stream-optimised VMDK (read by
+#     libtsk), and as QCOW2 and VDI (which it does not read: refused with
+#     what to do).
 # Each image must give the same devices and findings - the same JSON lines,
 # the location put back to a folder path - as the same hives and logs given
 # as files in a folder, with the SOFTWARE hive paired (OS build 26100) and
@@ -109,6 +113,21 @@ cp "$disk" "$ev/mbr.raw" && sgdisk -m 1:2 "$ev/mbr.raw" >/dev/null 2>&1 || exit 
 	[ -f "$ev/disk.E01" ] || exit 99
 mkdir -p "$ev/split" &&
 	split -b 5M -d -a 3 --numeric-suffixes=1 "$disk" "$ev/split/disk." || exit 99
+vm_images=
+if command -v qemu-img >/dev/null 2>&1; then
+	for spec in vpc:disk.vhd vpc,subformat=fixed:fixed.vhd vhdx:disk.vhdx \
+		vmdk:disk.vmdk vmdk,subformat=streamOptimized:stream.vmdk \
+		qcow2:disk.qcow2 vdi:disk.vdi; do
+		format=${spec%%:*}
+		options=
+		case "$format" in *,*) options="-o ${format#*,}"; format=${format%%,*} ;; esac
+		# shellcheck disable=SC2086
+		qemu-img convert -q -f raw -O "$format" $options "$disk" "$ev/${spec#*:}" || exit 99
+	done
+	vm_images="disk.vhd fixed.vhd disk.vhdx disk.vmdk stream.vmdk"
+else
+	echo "SKIP VHD, VHDX, VMDK, QCOW2 and VDI: qemu-img not found (Debian: qemu-utils)"
+fi
 # with no Windows: a FAT volume alone; damaged: a cut E01, a cut disk, a
 # disk whose file systems lost their boot sectors, junk named like an image
 truncate -s 4M "$ev/empty.fat" && mformat -i "$ev/empty.fat" :: || exit 99
@@ -158,7 +177,7 @@ same_as_files() {   # NAME REPORT HIVE-LOCATION WANT
 	fi
 }
 live=Windows/System32/config
-for image in volume.ntfs disk.raw mbr.raw disk.E01 split/disk.001; do
+for image in volume.ntfs disk.raw mbr.raw disk.E01 split/disk.001 $vm_images; do
 	name=$(echo "$image" | tr / -)
 	"$DMARSCAN" -f jsonl "$ev/$image" >"$work/out/$name.jsonl" 2>"$work/out/$name.err"
 	rc=$?
@@ -185,6 +204,13 @@ grep '"type":"hive"' "$work/out/disk.E01.jsonl" | grep '"volume":"p2"' | head -n
 	grep -q '"image":{"file":"[^"]*/disk.E01","format":"ewf","volume_system":"gpt","volume":"p2","offset":'$((p2 * 512))',"file_system":"ntfs","path":"/Windows/System32/config/SYSTEM","backup":false}' &&
 	ok "the E01's hive line says where: ewf, gpt, p2 at byte $((p2 * 512)), ntfs, its path" ||
 	bad "E01 image member: $(grep -o '"image":{[^}]*}' "$work/out/disk.E01.jsonl" | head -n 1)"
+for image in $vm_images; do
+	want=vhd
+	case "$image" in *.vmdk) want=vmdk ;; esac
+	grep '"type":"hive"' "$work/out/$image.jsonl" | grep -q "\"format\":\"$want\"" &&
+		ok "$image: read as $want" ||
+		bad "$image: format $(grep -o '"format":"[^"]*"' "$work/out/$image.jsonl" | sort -u)"
+done
 grep -c '"type":"hive"' "$work/out/mbr.raw.jsonl" | grep -qx 4 &&
 	grep -q '"volume_system":"dos","volume":"p2"' "$work/out/mbr.raw.jsonl" &&
 	ok "MBR disk: 4 hives (p1 FAT and its Windows.old, p2 NTFS and its RegBack), p2 of a dos volume system" ||
@@ -299,6 +325,12 @@ expect3 "a cut disk" "$ev/cut.raw" "p1 without a file system libtsk reads"
 expect3 "file systems without boot sectors" "$ev/noboot.raw" \
 	"(gpt: p1 without a file system libtsk reads; p2 without a file system libtsk reads)"
 expect3 "junk named like an image" "$ev/junk.vmdk" "disk image"
+if [ -n "$vm_images" ]; then
+	expect3 "QCOW2" "$ev/disk.qcow2" \
+		"a QEMU QCOW disk image, which libtsk does not read: convert it to a raw image"
+	expect3 "VDI" "$ev/disk.vdi" \
+		"a VirtualBox VDI disk image, which libtsk does not read: convert it to a raw image"
+fi
 
 # Damaged copies of the GPT disk: eight bytes of 0xFF over the GPT header
 # and table, the NTFS boot sector, and records of the MFT (the root folder,

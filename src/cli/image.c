@@ -48,7 +48,8 @@ extern char **environ;
 /* Names that say "disk image", for a clear message when one cannot be read. */
 static const char *const IMAGE_EXTENSIONS[] = {
 	".e01", ".ex01", ".s01", ".l01", ".raw", ".dd", ".img", ".001", ".aa",
-	".vhd", ".vhdx", ".vmdk", ".aff", ".afd", ".afm", ".iso",
+	".vhd", ".vhdx", ".vmdk", ".aff", ".afd", ".afm", ".iso", ".qcow2",
+	".qcow", ".vdi",
 };
 
 /* The files of a folder that make its two hives, as the reader names
@@ -92,19 +93,38 @@ static int named_like_image(const char *path)
 }
 
 /* Regular files and block devices may be images; a hive ('regf') is not
- * one, nor is an empty file.  Pipes are never read ahead of their turn. */
-static int may_be_image(const char *path)
+ * one, nor is an empty file.  Pipes are never read ahead of their turn.
+ * 'head' gets the file's first bytes (zeros past its end). */
+static int may_be_image(const char *path, unsigned char head[128])
 {
 	struct stat st;
+	memset(head, 0, 128);
 	if (stat(path, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
 		return 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
-	char magic[4];
-	ssize_t got = pread(fd, magic, sizeof(magic), 0);
+	ssize_t got = pread(fd, head, 128, 0);
 	close(fd);
-	return got > 0 && !(got == 4 && memcmp(magic, "regf", 4) == 0);
+	return got > 0 && !(got >= 4 && memcmp(head, "regf", 4) == 0);
+}
+
+/* Virtual-machine disks libtsk does not read, by their signatures: named,
+ * with what to do, rather than taken for a damaged hive. */
+static char *unread_container(const char *path, const unsigned char head[128])
+{
+	const char *kind = NULL;
+	if (memcmp(head, "QFI\xFB", 4) == 0)
+		kind = "a QEMU QCOW";
+	else if (head[0x40] == 0x7F && head[0x41] == 0x10 && head[0x42] == 0xDA &&
+	         head[0x43] == 0xBE)
+		kind = "a VirtualBox VDI";
+	if (kind == NULL)
+		return NULL;
+	return printf_alloc("%s disk image, which libtsk does not read: convert "
+	                    "it to a raw image away from the evidence first "
+	                    "(qemu-img convert -O raw %s /elsewhere/disk.raw)",
+	                    kind, path);
 }
 
 void image_origin_free(input_origin *o)
@@ -447,8 +467,11 @@ int image_find(const char *path, input_origin ***found, size_t *n, char **proble
 	*found = NULL;
 	*n = 0;
 	*problem = NULL;
-	if (!may_be_image(path))
+	unsigned char head[128];
+	if (!may_be_image(path, head))
 		return IMAGE_NOT;
+	if ((*problem = unread_container(path, head)) != NULL)
+		return IMAGE_PROBLEM;
 	listing l = { .image = path };
 	char *crashed = list_image(&l);
 	/* named like an image, or recognised as one (E01, VHD...): say why it
@@ -660,7 +683,12 @@ int image_find(const char *path, input_origin ***found, size_t *n, char **proble
 	*found = NULL;
 	*n = 0;
 	*problem = NULL;
-	if (!named_like_image(path) || !may_be_image(path))
+	unsigned char head[128];
+	if (!may_be_image(path, head))
+		return IMAGE_NOT;
+	if ((*problem = unread_container(path, head)) != NULL)
+		return IMAGE_PROBLEM;
+	if (!named_like_image(path))
 		return IMAGE_NOT;
 	*problem = printf_alloc("reading disk images needs The Sleuth Kit (libtsk), "
 	                        "which this dmarscan was built without (Debian: "

@@ -67,7 +67,7 @@ static const char HELP[] =
 "                           SOFTWARE hive of the same folder), other hives\n"
 "                           (SAM, NTUSER.DAT...) are passed over\n"
 "  -r, --recursive          also search the folders below each DIR\n"
-"  IMAGE                    a disk image (raw or split raw, E01, VHD, VMDK:\n"
+"  IMAGE                    a disk image (raw or split raw, E01, VHD(X), VMDK:\n"
 "                           what the system's libtsk reads): every Windows\n"
 "                           installation in it (Windows.old too), on every\n"
 "                           partition (GPT, MBR or none), is analysed from\n"
