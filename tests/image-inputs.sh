@@ -308,6 +308,17 @@ rc=$?
 	ok "--save-recovered refuses the image's folder (exit 3)" ||
 	bad "--save-recovered into the image's folder: exit $rc"
 
+# -o never over a segment of an image: only the first is named, the others
+# are evidence too (the hashes at the end show none was touched)
+for target in split/disk.002 split/DISK.003 disk.E02 disk-report.json; do
+	case "$target" in split/*) image=split/disk.001 ;; *) image=disk.E01 ;; esac
+	"$DMARSCAN" -o "$ev/$target" "$ev/$image" >/dev/null 2>"$work/out/segment.err"
+	rc=$?
+	[ "$rc" -eq 2 ] && grep -q 'refusing to write beside a disk image under a name its segments may have' "$work/out/segment.err" &&
+		ok "-o $target beside $image: refused (exit 2)" ||
+		bad "-o $target beside $image: exit $rc: $(cat "$work/out/segment.err")"
+done
+
 # ---- No Windows, damage ------------------------------------------------------------
 expect3() {   # NAME INPUT TEXT
 	"$DMARSCAN" -f json "$2" >"$work/out/$1.json" 2>"$work/out/$1.err"

@@ -84,6 +84,33 @@ static int log_name_of(const char *name, const char *hive)
 	return 0;
 }
 
+/* Could 'name' be a segment of the disk image 'image' (disk.E02,
+ * disk.002, disk.ab, disk-s001.vmdk, disk-flat.vmdk)?  Those are named
+ * after the image's first file without its extension (any case). */
+static int segment_name_of(const char *name, const char *image)
+{
+	const char *dot = strrchr(image, '.');
+	size_t n = dot != NULL && dot != image ? (size_t)(dot - image) : strlen(image);
+	return strncasecmp(name, image, n) == 0;
+}
+
+/* Is 'path' in the folder of a disk image under a name of its segments?
+ * Only the first segment is an input; the others are evidence too. */
+static const char *segment_conflict(const char *path, char **images, int n)
+{
+	struct stat folder, image_folder;
+	if (stat_folder(path, &folder) != 0)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (stat_folder(images[i], &image_folder) == 0 &&
+		    same_inode(&folder, &image_folder) &&
+		    segment_name_of(base_name(path), base_name(images[i])))
+			return "refusing to write beside a disk image under a name its "
+			       "segments may have (the image's name up to its extension); "
+			       "choose another name or folder";
+	return NULL;
+}
+
 /* Evidence is never written: why 'path' may not be written, or NULL.  It
  * may not be an input or a transaction log of one; with 'not_beside', it
  * may not sit in an input's folder at all. */
@@ -120,6 +147,8 @@ static FILE *open_output(const cli_options *o)
 	}
 	char *software[] = { (char *)o->software };
 	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
+	if (conflict == NULL)
+		conflict = segment_conflict(o->output, o->images, o->n_images);
 	if (conflict == NULL && o->software != NULL)
 		conflict = evidence_conflict(o->output, software, 1, 0);
 	if (conflict != NULL) {
@@ -601,7 +630,8 @@ static int expand(cli_options *opts, input_list *inputs, char ***paths)
 		fprintf(stderr, "dmarscan: out of memory\n");
 		return -1;
 	}
-	*paths = calloc(2 * inputs->n + 1, sizeof(**paths));
+	/* the inputs, then the images among them */
+	*paths = calloc(3 * inputs->n + 1, sizeof(**paths));
 	if (*paths == NULL) {
 		fprintf(stderr, "dmarscan: out of memory\n");
 		return -1;
@@ -615,6 +645,11 @@ static int expand(cli_options *opts, input_list *inputs, char ***paths)
 	}
 	opts->inputs = *paths;
 	opts->n_inputs = n;
+	opts->images = *paths + n;
+	opts->n_images = 0;
+	for (size_t i = 0; i < inputs->n; i++)
+		if (inputs->v[i].origin != NULL)
+			opts->images[opts->n_images++] = inputs->v[i].origin->image;
 	if (opts->save_recovered != NULL && !opts->save_to_dir && inputs->n > 1) {
 		fprintf(stderr, "dmarscan: --save-recovered %s: with %zu hives, give an "
 		        "existing folder (each is written as FOLDER/NAME)\n",

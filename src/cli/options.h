@@ -36,6 +36,8 @@ typedef struct cli_options {
 	int n_port_id_files;
 	char **inputs;
 	int n_inputs;
+	char **images;               /* the disk images among the inputs */
+	int n_images;
 } cli_options;
 
 enum { PROGRESS_AUTO, PROGRESS_ALWAYS, PROGRESS_NEVER };
