@@ -343,6 +343,24 @@ if [ -n "$vm_images" ]; then
 		"a VirtualBox VDI disk image, which libtsk does not read: convert it to a raw image"
 fi
 
+# A reader that loops (as libtsk might on a hostile image) is stopped at
+# --image-cpu-limit: dmarscan beside a stand-in reader that spins after
+# answering for its version.  The image gives exit 3 and one line; the
+# hive given with it is still analysed.
+mkdir -p "$work/looping" && cp "$abs_top_builddir/dmarscan" "$work/looping/" &&
+	printf '#!/bin/sh\n[ "$1" = version ] && { echo looping; exit 0; }\nwhile :; do :; done\n' \
+		>"$work/looping/dmarscan-image" && chmod +x "$work/looping/dmarscan-image" || exit 99
+start=$(date +%s)
+timeout 60 "$work/looping/dmarscan" --image-cpu-limit 1 -f jsonl "$ev/disk.E01" \
+	"$work/direct/fat/SYSTEM" >"$work/out/looping.jsonl" 2>"$work/out/looping.err"
+rc=$?
+took=$(( $(date +%s) - start ))
+[ "$rc" -eq 3 ] && [ "$(wc -l <"$work/out/looping.err")" -eq 1 ] &&
+	grep -q 'used more than 1 s of CPU time on this image and was stopped' "$work/out/looping.err" &&
+	grep -q '"type":"hive","hive":"'"$work"'/direct/fat/SYSTEM"' "$work/out/looping.jsonl" &&
+	ok "a looping reader is stopped at --image-cpu-limit 1 (exit 3 after ${took} s), the other input analysed" ||
+	bad "a looping reader: exit $rc after ${took} s: $(cat "$work/out/looping.err")"
+
 # Damaged copies of the GPT disk: eight bytes of 0xFF over the GPT header
 # and table, the NTFS boot sector, and records of the MFT (the root folder,
 # Windows, config, the SYSTEM hive) in their attribute offsets and bodies.

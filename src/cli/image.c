@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,6 +150,13 @@ void image_origin_free(input_origin *o)
 	free(o);
 }
 
+static unsigned cpu_limit = IMAGE_CPU_LIMIT_DEFAULT;
+
+void image_set_cpu_limit(unsigned seconds)
+{
+	cpu_limit = seconds;
+}
+
 #ifdef HAVE_TSK
 
 static const char *const ROLES[N_ROLES] = {
@@ -215,6 +223,16 @@ static int reader_start(reader *r, const char *const *args, char **why)
 		                    "installed?)", reader_path, strerror(rc));
 		return -1;
 	}
+	/* SIGXCPU at the limit, SIGKILL a little later if it is caught */
+	struct rlimit cpu = { cpu_limit, cpu_limit + 5 };
+	if (cpu_limit > 0 && prlimit(r->pid, RLIMIT_CPU, &cpu, NULL) != 0) {
+		close(fds[0]);
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+		*why = printf_alloc("cannot limit the disk-image reader's CPU time: %s",
+		                    strerror(errno));
+		return -1;
+	}
 	r->out = fdopen(fds[0], "rb");
 	if (r->out == NULL) {
 		close(fds[0]);
@@ -233,6 +251,11 @@ static char *reader_end(reader *r)
 	fclose(r->out);   /* a reader still writing gets SIGPIPE */
 	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (WIFSIGNALED(status) && cpu_limit > 0 &&
+	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		return printf_alloc("the disk-image reader (libtsk) used more than %u s "
+		                    "of CPU time on this image and was stopped: it may "
+		                    "be damaged or hostile (--image-cpu-limit)", cpu_limit);
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGPIPE)
 		return printf_alloc("the disk-image reader (libtsk) stopped on signal %d "
 		                    "reading this image: it may be damaged or hostile",

@@ -83,6 +83,12 @@ typedef struct image_hives {
 int image_open_hives(const input_origin *origin, const dmar_open_options *opts,
                      int software, image_hives *out, dmar_error **err);
 
+/* The CPU seconds one run of the reader may use before it is stopped (a
+ * damaged or hostile image can make libtsk loop); 0: no limit.  Set before
+ * any image is looked into. */
+#define IMAGE_CPU_LIMIT_DEFAULT 300
+void image_set_cpu_limit(unsigned seconds);
+
 /* "libtsk 4.11.1", or why disk images cannot be read. */
 const char *image_reader_version(void);
 

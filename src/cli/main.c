@@ -686,6 +686,7 @@ int main(int argc, char **argv)
 	FILE *f = NULL;
 	int status;
 	int rc = options_parse(argc, argv, &opts);
+	image_set_cpu_limit(opts.image_cpu_limit);
 	if (rc == OPTIONS_DIFF)
 		status = load_tables(&opts, &tables) != 0 ? EXIT_USAGE
 		       : diff_main(&opts, tables);

@@ -78,6 +78,9 @@ static const char HELP[] =
 "                           IMAGE:/pN/Windows/System32/config/SYSTEM (pN:\n"
 "                           partition N as Linux numbers it; no /pN for a\n"
 "                           file system with no partition table)\n"
+"      --image-cpu-limit S  stop the disk-image reader after S seconds of CPU\n"
+"                           time on one image (default 300; 0: no limit): a\n"
+"                           damaged or hostile image can make libtsk loop\n"
 "  -j, --jobs N             keep N threads busy: N hives at a time (default:\n"
 "                           one per online CPU; with fewer hives than N, a\n"
 "                           large hive is hashed beside its analysis); the\n"
@@ -160,7 +163,7 @@ enum {
 	OPT_CONTROL_SET = 256, OPT_RULES, OPT_ASSUME_EXTERNAL, OPT_ASSUME_INTERNAL,
 	OPT_MIN_SEVERITY, OPT_FAIL_ON, OPT_NO_COLOR, OPT_LIST_RULES, OPT_PORT_IDS,
 	OPT_NO_LOGS, OPT_SAVE_RECOVERED, OPT_SOFTWARE, OPT_NO_SOFTWARE, OPT_IOC_FILE,
-	OPT_ACLS, OPT_MAX_KEYS, OPT_ENGINE, OPT_PROGRESS
+	OPT_ACLS, OPT_MAX_KEYS, OPT_ENGINE, OPT_PROGRESS, OPT_IMAGE_CPU_LIMIT
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -182,6 +185,7 @@ static const struct option LONG_OPTIONS[] = {
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "image-cpu-limit", required_argument, NULL, OPT_IMAGE_CPU_LIMIT },
 	{ "port-ids", required_argument, NULL, OPT_PORT_IDS },
 	{ "no-logs", no_argument, NULL, OPT_NO_LOGS },
 	{ "software", required_argument, NULL, OPT_SOFTWARE },
@@ -405,6 +409,14 @@ static int apply_option(int c, const char *arg, cli_options *o)
 		o->jobs = (int)n;
 		break;
 	}
+	case OPT_IMAGE_CPU_LIMIT: {
+		uint32_t n = 0;
+		if (strcmp(arg, "0") != 0 && (parse_count(arg, &n) != 0 || n > 86400))
+			return usage_error("--image-cpu-limit: '%s' is not a number of "
+			                   "seconds from 0 (no limit) to 86400", arg);
+		o->image_cpu_limit = n;
+		break;
+	}
 	case OPT_PROGRESS:
 		if (strcmp(arg, "auto") == 0)
 			o->progress = PROGRESS_AUTO;
@@ -450,6 +462,7 @@ int options_parse(int argc, char **argv, cli_options *o)
 	o->min_severity = DMAR_SEV_INFO;
 	o->fail_on = DMAR_SEV_HIGH;
 	o->color = -1;
+	o->image_cpu_limit = IMAGE_CPU_LIMIT_DEFAULT;
 	opterr = 1;
 	int c;
 	if (argc > 1 && strcmp(argv[1], "diff") == 0) {

@@ -36,6 +36,7 @@ typedef struct cli_options {
 	int n_port_id_files;
 	char **inputs;
 	int n_inputs;
+	unsigned image_cpu_limit;    /* --image-cpu-limit, seconds; 0: none */
 	char **images;               /* the disk images among the inputs */
 	int n_images;
 } cli_options;
