@@ -308,6 +308,32 @@ rc=$?
 	ok "--save-recovered refuses the image's folder (exit 3)" ||
 	bad "--save-recovered into the image's folder: exit $rc"
 
+# diff takes a hive of an image by the name dmarscan gives it, or the image
+# itself (the installation in use, the first of several, named on stderr)
+p2loc="$ev/disk.E01:/p2/$live/SYSTEM"
+"$DMARSCAN" diff "$work/direct/live/SYSTEM" "$p2loc" >"$work/out/diff-same.txt" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(grep -c ' 0 appeared, 0 vanished, 0 changed' "$work/out/diff-same.txt")" -eq 4 ] &&
+	ok "diff of the hive's files and $p2loc: nothing changed (exit 0)" ||
+	bad "diff of the files and the image's hive: exit $rc: $(head -n 12 "$work/out/diff-same.txt")"
+"$DMARSCAN" diff "$work/direct/regback/SYSTEM" "$p2loc" >"$work/out/diff-regback.txt" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && grep -q '^RISKY: ' "$work/out/diff-regback.txt" &&
+	ok "diff of the RegBack files and the image's live hive: $(grep '^RISKY' "$work/out/diff-regback.txt") (exit 1)" ||
+	bad "diff RegBack -> image: exit $rc: $(tail -n 3 "$work/out/diff-regback.txt")"
+"$DMARSCAN" diff "$work/direct/live/SYSTEM" "$ev/disk.E01:/p2/NOPE" >/dev/null 2>"$work/out/diff-nope.err"
+rc=$?
+[ "$rc" -eq 3 ] && grep -q 'no such hive in' "$work/out/diff-nope.err" &&
+	grep -qF "  $p2loc" "$work/out/diff-nope.err" &&
+	ok "diff of a location the image does not hold: exit 3, the hives it holds listed" ||
+	bad "diff of a missing location: exit $rc: $(cat "$work/out/diff-nope.err")"
+"$DMARSCAN" diff "$work/direct/fat/SYSTEM" "$ev/disk.E01" >"$work/out/diff-image.txt" 2>"$work/out/diff-image.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "holds 4 hives (2 in use); $ev/disk.E01:/p1/windows/System32/CONFIG/system is compared" "$work/out/diff-image.err" &&
+	[ "$(grep -c ' 0 appeared, 0 vanished, 0 changed' "$work/out/diff-image.txt")" -eq 4 ] &&
+	ok "diff of the image itself: its first installation in use, named on stderr" ||
+	bad "diff of the image itself: exit $rc: $(cat "$work/out/diff-image.err")"
+
 # -o never over a segment of an image: only the first is named, the others
 # are evidence too (the hashes at the end show none was touched)
 for target in split/disk.002 split/DISK.003 disk.E02 disk-report.json; do

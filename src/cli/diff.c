@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
+#include "image.h"
 #include "inputs.h"
 #include "jsonsafe.h"
 #include "output.h"
@@ -48,9 +51,34 @@ static int is_hive_file(const char *path)
 	return yes;
 }
 
+/* Open the hive of a side: a hive file with a SOFTWARE hive beside it, or
+ * the SYSTEM and SOFTWARE hives of an installation in a disk image. */
+static int open_side(const cli_options *o, const char *path,
+                     const input_origin *origin, dmar_hive **hive,
+                     dmar_hive **software, dmar_error **e)
+{
+	if (origin != NULL) {
+		image_hives got;
+		int rc = image_open_hives(origin, &o->open, !o->no_software, &got, e);
+		if (got.notes != NULL)
+			fprintf(stderr, "dmarscan: diff: %s: %s\n", origin->label, got.notes);
+		free(got.notes);
+		*hive = got.system;
+		*software = got.software;
+		return rc;
+	}
+	if (dmar_hive_open_with(hive, path, &o->open, e) != 0)
+		return -1;
+	char *sw = o->no_software ? NULL : inputs_software_beside(path);
+	if (sw != NULL)
+		dmar_hive_open_with(software, sw, &o->open, NULL);
+	free(sw);
+	return 0;
+}
+
 /* Analyse a hive into the JSON report the JSON writer gives. */
 static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
-                            const char *path)
+                            const char *path, const input_origin *origin)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -63,23 +91,18 @@ static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
 	dmar_hive *hive = NULL, *software = NULL;
 	dmar_report *report = NULL;
 	dmar_error *e = NULL;
+	const char *label = origin ? origin->label : path;
 	out.ops->begin(&out);
-	if (dmar_hive_open_with(&hive, path, &o->open, &e) != 0) {
-		out.ops->failed(&out, path, NULL, e ? e->message : "cannot open");
+	if (open_side(o, path, origin, &hive, &software, &e) != 0) {
+		out.ops->failed(&out, label, origin, e ? e->message : "cannot open");
 	} else {
 		dmar_options scan = o->scan;
 		scan.tables = tables;
-		char *sw = o->no_software ? NULL : inputs_software_beside(path);
-		if (sw != NULL)
-			dmar_hive_open_with(&software, sw, &o->open, NULL);
-		free(sw);
 		scan.software = software;
-		dmar_error_free(e);
-		e = NULL;
 		if (dmar_scan(&report, hive, &scan, &e) == 0)
-			out.ops->hive(&out, report, NULL);
+			out.ops->hive(&out, report, origin);
 		else
-			out.ops->failed(&out, path, NULL,
+			out.ops->failed(&out, label, origin,
 			                e ? e->message : "analysis failed");
 	}
 	out.ops->end(&out);
@@ -93,16 +116,88 @@ static json_t *analyse_hive(const cli_options *o, dmar_tables *tables,
 	return doc;
 }
 
+/* The hive of a disk image a side compares: the one 'path' names as
+ * dmarscan names it (IMAGE:/pN/PATH, any case), else the installation in
+ * use (not a RegBack copy, not below Windows.old), the first of several. */
+static const input_origin *pick_installation(const char *path,
+                                             input_origin *const *found, size_t n)
+{
+	const input_origin *pick = NULL;
+	size_t live = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(found[i]->label, path) == 0)
+			return found[i];
+	if (strcmp(path, found[0]->image) != 0) {
+		fprintf(stderr, "dmarscan: diff: %s: no such hive in %s, which holds:\n",
+		        path, found[0]->image);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "  %s\n", found[i]->label);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (found[i]->backup ||
+		    strncasecmp(found[i]->path, "/Windows.old/", 13) == 0)
+			continue;
+		if (live++ == 0)
+			pick = found[i];
+	}
+	if (pick == NULL)
+		pick = found[0];
+	if (live > 1 || n > 1)
+		fprintf(stderr, "dmarscan: diff: %s holds %zu hives (%zu in use); %s is "
+		        "compared (name another as dmarscan names it: %s)\n", path, n,
+		        live, pick->label, found[n - 1]->label);
+	return pick;
+}
+
+/* The disk image a side names: the file itself, or the part before ':/'
+ * of IMAGE:/pN/PATH, the name dmarscan gives a hive in an image; NULL when
+ * neither is a file. */
+static char *image_named(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return strdup(path);
+	for (const char *p = strstr(path, ":/"); p != NULL; p = strstr(p + 1, ":/")) {
+		char *image = strndup(path, (size_t)(p - path));
+		if (image != NULL && stat(image, &st) == 0 && !S_ISDIR(st.st_mode))
+			return image;
+		free(image);
+	}
+	return NULL;
+}
+
 static int load_side(const cli_options *o, dmar_tables *tables, side *s)
 {
 	json_error_t je;
+	input_origin **found = NULL;
+	size_t n_found = 0;
+	char *problem = NULL, *image = NULL;
+	int kind = IMAGE_NOT;
 	if (is_hive_file(s->path)) {
-		s->doc = analyse_hive(o, tables, s->path);
+		s->doc = analyse_hive(o, tables, s->path, NULL);
+	} else if ((image = image_named(s->path)) != NULL &&
+	           (kind = image_find(image, &found, &n_found, &problem)) == IMAGE_FOUND) {
+		free(image);
+		const input_origin *pick = pick_installation(s->path, found, n_found);
+		if (pick != NULL)
+			s->doc = analyse_hive(o, tables, s->path, pick);
+		for (size_t i = 0; i < n_found; i++)
+			image_origin_free(found[i]);
+		free(found);
+		if (pick == NULL)
+			return -1;
+	} else if (free(image), kind != IMAGE_NOT) {
+		fprintf(stderr, "dmarscan: diff: %s: %s\n", s->path,
+		        problem ? problem : "out of memory");
+		free(problem);
+		return -1;
 	} else {
 		s->doc = json_load_file(s->path, 0, &je);
 		if (s->doc == NULL) {
-			fprintf(stderr, "dmarscan: diff: %s: neither a hive nor a JSON "
-			        "report (%s, line %d)\n", s->path, je.text, je.line);
+			fprintf(stderr, "dmarscan: diff: %s: neither a hive, a disk image "
+			        "nor a JSON report (%s, line %d)\n", s->path, je.text,
+			        je.line);
 			return -1;
 		}
 	}

@@ -91,7 +91,9 @@ static const char HELP[] =
 "\n"
 "Comparing two states of a machine (diff):\n"
 "  dmarscan diff [OPTIONS] BASELINE SUSPECT\n"
-"                           each a SYSTEM hive or a report of -f json; lists\n"
+"                           each a SYSTEM hive, a report of -f json, a disk\n"
+"                           image (its installation in use) or a hive in one\n"
+"                           as dmarscan names it (IMAGE:/p2/Windows/...); lists\n"
 "                           devices, drivers, policy settings and findings\n"
 "                           that appeared, vanished or changed (text or -f\n"
 "                           json); exit 1 when a change is risky: a finding\n"
@@ -480,8 +482,9 @@ int options_parse(int argc, char **argv, cli_options *o)
 	if (o->diff) {
 		if (o->n_inputs != 2)
 			return usage_error("%s", "diff compares two inputs: dmarscan diff "
-			                   "[OPTIONS] BASELINE SUSPECT (each a SYSTEM hive "
-			                   "or a JSON report of dmarscan -f json)");
+			                   "[OPTIONS] BASELINE SUSPECT (each a SYSTEM hive, "
+			                   "a JSON report of dmarscan -f json or a disk "
+			                   "image)");
 		if (o->format != FORMAT_TEXT && o->format != FORMAT_JSON)
 			return usage_error("%s", "diff writes text or json");
 		if (o->save_recovered != NULL || o->software != NULL)
