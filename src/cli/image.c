@@ -193,6 +193,28 @@ typedef struct reader {
 	FILE *out;                 /* its standard output */
 } reader;
 
+/* The reader's limits: no core file (a crash on a hostile image would
+ * write the image's memory into the working folder, which may hold the
+ * evidence; the reader also drops it itself), and the CPU time: SIGXCPU
+ * at the limit, SIGKILL a little later, never above the hard limit this
+ * process inherited (raising it is not allowed). */
+static int limit_reader(pid_t pid)
+{
+	struct rlimit none = { 0, 0 };
+	if (prlimit(pid, RLIMIT_CORE, &none, NULL) != 0)
+		return -1;
+	if (cpu_limit == 0)
+		return 0;
+	struct rlimit have, cpu = { cpu_limit, (rlim_t)cpu_limit + 5 };
+	if (getrlimit(RLIMIT_CPU, &have) == 0 && have.rlim_max != RLIM_INFINITY) {
+		if (cpu.rlim_max > have.rlim_max)
+			cpu.rlim_max = have.rlim_max;
+		if (cpu.rlim_cur > cpu.rlim_max)
+			cpu.rlim_cur = cpu.rlim_max;
+	}
+	return prlimit(pid, RLIMIT_CPU, &cpu, NULL);
+}
+
 /* Start the reader with 'args' (NULL-terminated, after the program). */
 static int reader_start(reader *r, const char *const *args, char **why)
 {
@@ -223,13 +245,11 @@ static int reader_start(reader *r, const char *const *args, char **why)
 		                    "installed?)", reader_path, strerror(rc));
 		return -1;
 	}
-	/* SIGXCPU at the limit, SIGKILL a little later if it is caught */
-	struct rlimit cpu = { cpu_limit, cpu_limit + 5 };
-	if (cpu_limit > 0 && prlimit(r->pid, RLIMIT_CPU, &cpu, NULL) != 0) {
+	if (limit_reader(r->pid) != 0) {
 		close(fds[0]);
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, NULL, 0);
-		*why = printf_alloc("cannot limit the disk-image reader's CPU time: %s",
+		*why = printf_alloc("cannot set the disk-image reader's limits: %s",
 		                    strerror(errno));
 		return -1;
 	}
@@ -248,14 +268,20 @@ static int reader_start(reader *r, const char *const *args, char **why)
 static char *reader_end(reader *r)
 {
 	int status = 0;
+	struct rusage used = { 0 };
 	fclose(r->out);   /* a reader still writing gets SIGPIPE */
-	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+	while (wait4(r->pid, &status, 0, &used) < 0 && errno == EINTR)
 		;
+	long cpu = (long)used.ru_utime.tv_sec + (long)used.ru_stime.tv_sec;
+	/* SIGXCPU is the limit's; SIGKILL is when the reader went on past it
+	 * (else the OOM killer or an operator) */
 	if (WIFSIGNALED(status) && cpu_limit > 0 &&
-	    (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
-		return printf_alloc("the disk-image reader (libtsk) used more than %u s "
-		                    "of CPU time on this image and was stopped: it may "
-		                    "be damaged or hostile (--image-cpu-limit)", cpu_limit);
+	    (WTERMSIG(status) == SIGXCPU ||
+	     (WTERMSIG(status) == SIGKILL && cpu >= (long)cpu_limit)))
+		return printf_alloc("the disk-image reader (libtsk) used %ld s of CPU "
+		                    "time on this image and was stopped at the limit: "
+		                    "it may be damaged or hostile (--image-cpu-limit)",
+		                    cpu);
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGPIPE)
 		return printf_alloc("the disk-image reader (libtsk) stopped on signal %d "
 		                    "reading this image: it may be damaged or hostile",

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <tsk/libtsk.h>
 
@@ -415,6 +416,10 @@ static int read_files(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static char out_buffer[1u << 16];
+	/* a crash on a hostile image leaves no core file (the working folder
+	 * may hold the evidence); dmarscan sets this too, a moment later */
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	int rc = 2;
 	if (argc == 3 && strcmp(argv[1], "find") == 0)
