@@ -59,7 +59,8 @@ int jw_free(jw *w)
 {
 	if (w == NULL)
 		return 0;
-	int rc = jw_flush(w);
+	drain(w);
+	int rc = w->failed ? -1 : 0;
 	free(w);
 	return rc;
 }

@@ -25,8 +25,9 @@ typedef struct jw jw;
  * NULL when out of memory. */
 jw *jw_new(FILE *out, int pretty);
 
-/* Writes what is buffered and frees the writer.  Returns 0, or -1 when
- * any write failed. */
+/* Hands what is buffered to the stream (without flushing it: the stream's
+ * owner does) and frees the writer.  Returns 0, or -1 when any write
+ * failed. */
 int jw_free(jw *w);
 
 /* Writes what is buffered and flushes the stream: what was written so far

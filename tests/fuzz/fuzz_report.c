@@ -30,6 +30,18 @@ static const char SEPARATOR[] = "\n--dmarscan-fuzz-log--\n";
 static char folder[256];
 static FILE *sink;
 
+/* The private folder goes when the process ends normally. */
+static void remove_folder(void)
+{
+	static const char *const names[] = { "SYSTEM", "SYSTEM.LOG1", "SYSTEM.LOG2" };
+	char path[320];
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
+		unlink(path);
+	}
+	rmdir(folder);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -39,6 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	         tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(folder) == NULL)
 		abort();
+	atexit(remove_folder);
 	sink = fopen("/dev/null", "w");
 	if (sink == NULL)
 		abort();
