@@ -336,14 +336,25 @@ rc=$?
 
 # -o never over a segment of an image: only the first is named, the others
 # are evidence too (the hashes at the end show none was touched)
-for target in split/disk.002 split/DISK.003 disk.E02 disk-report.json; do
-	case "$target" in split/*) image=split/disk.001 ;; *) image=disk.E01 ;; esac
-	"$DMARSCAN" -o "$ev/$target" "$ev/$image" >/dev/null 2>"$work/out/segment.err"
+# (also through a link to a file not there yet, beside an image that gave
+# no hive, and for diff)
+ln -s "$ev/disk.E02" "$work/out/link.json" || exit 99
+for spec in split/disk.001:split/disk.002 split/disk.001:split/DISK.003 \
+	disk.E01:disk.E02 disk.E01:disk-report.json disk.E01:"$work/out/link.json" \
+	cut.E01:cut.E02; do
+	image=${spec%%:*} target=${spec#*:}
+	case "$target" in /*) ;; *) target="$ev/$target" ;; esac
+	"$DMARSCAN" -o "$target" "$ev/$image" >/dev/null 2>"$work/out/segment.err"
 	rc=$?
 	[ "$rc" -eq 2 ] && grep -q 'refusing to write beside a disk image under a name its segments may have' "$work/out/segment.err" &&
-		ok "-o $target beside $image: refused (exit 2)" ||
+		ok "-o ${target#"$work"/} beside $image: refused (exit 2)" ||
 		bad "-o $target beside $image: exit $rc: $(cat "$work/out/segment.err")"
 done
+"$DMARSCAN" diff -o "$ev/disk.E02" "$work/direct/live/SYSTEM" "$p2loc" >/dev/null 2>"$work/out/segment.err"
+rc=$?
+[ "$rc" -eq 3 ] && grep -q 'diff: -o .*refusing to write beside a disk image' "$work/out/segment.err" &&
+	ok "diff -o disk.E02 beside the image it reads: refused (exit 3)" ||
+	bad "diff -o beside the image: exit $rc: $(cat "$work/out/segment.err")"
 
 # ---- No Windows, damage ------------------------------------------------------------
 expect3() {   # NAME INPUT TEXT
@@ -373,19 +384,31 @@ fi
 # --image-cpu-limit: dmarscan beside a stand-in reader that spins after
 # answering for its version.  The image gives exit 3 and one line; the
 # hive given with it is still analysed.
-mkdir -p "$work/looping" && cp "$abs_top_builddir/dmarscan" "$work/looping/" &&
+mkdir -p "$work/looping/cwd" && cp "$abs_top_builddir/dmarscan" "$work/looping/" &&
 	printf '#!/bin/sh\n[ "$1" = version ] && { echo looping; exit 0; }\nwhile :; do :; done\n' \
 		>"$work/looping/dmarscan-image" && chmod +x "$work/looping/dmarscan-image" || exit 99
 start=$(date +%s)
-timeout 60 "$work/looping/dmarscan" --image-cpu-limit 1 -f jsonl "$ev/disk.E01" \
-	"$work/direct/fat/SYSTEM" >"$work/out/looping.jsonl" 2>"$work/out/looping.err"
+(cd "$work/looping/cwd" && ulimit -c unlimited 2>/dev/null;
+	exec timeout 60 "$work/looping/dmarscan" --image-cpu-limit 1 -f jsonl \
+		"$ev/disk.E01" "$work/direct/fat/SYSTEM") \
+	>"$work/out/looping.jsonl" 2>"$work/out/looping.err"
 rc=$?
 took=$(( $(date +%s) - start ))
 [ "$rc" -eq 3 ] && [ "$(wc -l <"$work/out/looping.err")" -eq 1 ] &&
-	grep -q 'used more than 1 s of CPU time on this image and was stopped' "$work/out/looping.err" &&
+	grep -q 'of CPU time on this image and was stopped at the limit' "$work/out/looping.err" &&
 	grep -q '"type":"hive","hive":"'"$work"'/direct/fat/SYSTEM"' "$work/out/looping.jsonl" &&
 	ok "a looping reader is stopped at --image-cpu-limit 1 (exit 3 after ${took} s), the other input analysed" ||
 	bad "a looping reader: exit $rc after ${took} s: $(cat "$work/out/looping.err")"
+[ -z "$(ls -A "$work/looping/cwd")" ] &&
+	ok "the stopped reader left no core file in the working folder (ulimit -c unlimited)" ||
+	bad "the stopped reader left $(ls -A "$work/looping/cwd")"
+# a lower hard CPU limit inherited (a batch job's) is kept, not refused
+(ulimit -t 200 2>/dev/null || exit 0; exec "$DMARSCAN" -f jsonl "$ev/disk.E01") \
+	>"$work/out/hardlimit.jsonl" 2>"$work/out/hardlimit.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c '"type":"hive"' "$work/out/hardlimit.jsonl")" -eq 4 ] &&
+	ok "under an inherited CPU limit of 200 s (below the default 300) the E01 is read" ||
+	bad "under ulimit -t 200: exit $rc: $(cat "$work/out/hardlimit.err")"
 
 # Damaged copies of the GPT disk: eight bytes of 0xFF over the GPT header
 # and table, the NTFS boot sector, and records of the MFT (the root folder,

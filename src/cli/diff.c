@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "evidence.h"
 #include "image.h"
 #include "inputs.h"
 #include "jsonsafe.h"
@@ -37,6 +38,8 @@ typedef struct side {
 	const char *path;
 	json_t *doc;               /* the whole report */
 	json_t *hive;              /* its first hive */
+	char *file;                /* the file read: hive, report or image */
+	int image;                 /* ... a disk image */
 } side;
 
 /* ---- Reading a side ---------------------------------------------------------------- */
@@ -178,7 +181,9 @@ static int load_side(const cli_options *o, dmar_tables *tables, side *s)
 		s->doc = analyse_hive(o, tables, s->path, NULL);
 	} else if ((image = image_named(s->path)) != NULL &&
 	           (kind = image_find(image, &found, &n_found, &problem)) == IMAGE_FOUND) {
-		free(image);
+		s->file = image;
+		s->image = 1;
+		image = NULL;
 		const input_origin *pick = pick_installation(s->path, found, n_found);
 		if (pick != NULL)
 			s->doc = analyse_hive(o, tables, s->path, pick);
@@ -627,6 +632,25 @@ static void write_json(FILE *out, const side *a, const side *b, const diff *d)
 	json_decref(doc);
 }
 
+/* The checks -o of a scan passes: never an input, its logs or a segment
+ * of an image. */
+static const char *output_conflict(const char *target, const side *a,
+                                   const side *b)
+{
+	if (target == NULL || strcmp(target, "-") == 0)
+		return NULL;
+	char *files[2] = { a->file ? a->file : (char *)a->path,
+	                   b->file ? b->file : (char *)b->path };
+	char *images[2];
+	int n_images = 0;
+	if (a->image)
+		images[n_images++] = files[0];
+	if (b->image)
+		images[n_images++] = files[1];
+	const char *why = evidence_conflict(target, files, 2, 0);
+	return why ? why : evidence_segment_conflict(target, images, n_images);
+}
+
 int diff_main(const cli_options *o, dmar_tables *tables)
 {
 	if (o->scan.control_set == DMAR_CONTROL_SET_ALL) {
@@ -634,7 +658,8 @@ int diff_main(const cli_options *o, dmar_tables *tables)
 		        "side: --control-set current or N\n");
 		return 2;
 	}
-	side a = { o->inputs[0], NULL, NULL }, b = { o->inputs[1], NULL, NULL };
+	side a = { o->inputs[0], NULL, NULL, NULL, 0 };
+	side b = { o->inputs[1], NULL, NULL, NULL, 0 };
 	int ra = load_side(o, tables, &a), rb = ra < 0 ? -1 : load_side(o, tables, &b);
 	int status = DIFF_INPUT;
 	if (ra >= 0 && rb >= 0) {
@@ -644,8 +669,12 @@ int diff_main(const cli_options *o, dmar_tables *tables)
 		compare_settings(&d, a.hive, b.hive);
 		compare_findings(&d, a.hive, b.hive);
 		FILE *out = stdout;
-		if (o->output != NULL && strcmp(o->output, "-") != 0 &&
-		    (out = fopen(o->output, "wx")) == NULL) {
+		const char *conflict = output_conflict(o->output, &a, &b);
+		if (conflict != NULL) {
+			fprintf(stderr, "dmarscan: diff: -o %s: %s\n", o->output, conflict);
+			out = NULL;
+		} else if (o->output != NULL && strcmp(o->output, "-") != 0 &&
+		           (out = fopen(o->output, "wx")) == NULL) {
 			fprintf(stderr, "dmarscan: cannot write %s: %s%s\n", o->output,
 			        strerror(errno), errno == EEXIST ? " (diff never replaces a "
 			        "file)" : "");
@@ -672,5 +701,7 @@ int diff_main(const cli_options *o, dmar_tables *tables)
 	}
 	json_decref(a.doc);
 	json_decref(b.doc);
+	free(a.file);
+	free(b.file);
 	return status;
 }

@@ -249,6 +249,8 @@ static int add_named_file(input_list *out, const char *path)
 	int rc = kind < 0 ? -1 : 0;
 	if (kind == IMAGE_NOT || kind == IMAGE_PROBLEM)
 		rc = push(out, path, NULL, 0, problem);
+	if (rc == 0 && kind == IMAGE_PROBLEM)
+		out->v[out->n - 1].bad_image = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0 && (rc = push(out, found[i]->label, NULL, 0, NULL)) == 0) {
 			out->v[out->n - 1].origin = found[i];

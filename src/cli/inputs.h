@@ -30,6 +30,8 @@ typedef struct input {
 	int found;                 /* found in a folder (not named) */
 	char *problem;             /* cannot be read: why (nothing to analyse) */
 	input_origin *origin;      /* a hive inside a disk image, or NULL */
+	int bad_image;             /* a disk image that gave no hive (problem
+	                              says why): its segments are evidence */
 } input;
 
 typedef struct input_list {

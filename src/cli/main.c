@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "evidence.h"
 #include "inputs.h"
 #include "options.h"
 #include "output.h"
@@ -46,99 +47,6 @@ static void input_problem(FILE *err, const char *path, const char *message)
 	free(m);
 }
 
-static int same_inode(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* The folder holding 'path', as stat sees it. */
-static int stat_folder(const char *path, struct stat *st)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return stat(".", st);
-	if (slash == path)
-		return stat("/", st);
-	char *dir = strndup(path, (size_t)(slash - path));
-	int rc = dir ? stat(dir, st) : -1;
-	free(dir);
-	return rc;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
-
-/* Is 'name' NAME.LOG, NAME.LOG1 or NAME.LOG2 of the hive 'hive' (any case)? */
-static int log_name_of(const char *name, const char *hive)
-{
-	static const char *const suffixes[] = { ".log", ".log1", ".log2" };
-	size_t n = strlen(hive);
-	if (strncasecmp(name, hive, n) != 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)
-		if (strcasecmp(name + n, suffixes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Could 'name' be a segment of the disk image 'image' (disk.E02,
- * disk.002, disk.ab, disk-s001.vmdk, disk-flat.vmdk)?  Those are named
- * after the image's first file without its extension (any case). */
-static int segment_name_of(const char *name, const char *image)
-{
-	const char *dot = strrchr(image, '.');
-	size_t n = dot != NULL && dot != image ? (size_t)(dot - image) : strlen(image);
-	return strncasecmp(name, image, n) == 0;
-}
-
-/* Is 'path' in the folder of a disk image under a name of its segments?
- * Only the first segment is an input; the others are evidence too. */
-static const char *segment_conflict(const char *path, char **images, int n)
-{
-	struct stat folder, image_folder;
-	if (stat_folder(path, &folder) != 0)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (stat_folder(images[i], &image_folder) == 0 &&
-		    same_inode(&folder, &image_folder) &&
-		    segment_name_of(base_name(path), base_name(images[i])))
-			return "refusing to write beside a disk image under a name its "
-			       "segments may have (the image's name up to its extension); "
-			       "choose another name or folder";
-	return NULL;
-}
-
-/* Evidence is never written: why 'path' may not be written, or NULL.  It
- * may not be an input or a transaction log of one; with 'not_beside', it
- * may not sit in an input's folder at all. */
-static const char *evidence_conflict(const char *path, char **inputs, int n,
-                                     int not_beside)
-{
-	struct stat target, folder;
-	int exists = stat(path, &target) == 0;
-	int has_folder = stat_folder(path, &folder) == 0;
-	for (int i = 0; i < n; i++) {
-		struct stat in, in_folder;
-		if (stat(inputs[i], &in) != 0)
-			continue;
-		if (exists && same_inode(&in, &target))
-			return "refusing to write over an input";
-		if (!has_folder || stat_folder(inputs[i], &in_folder) != 0 ||
-		    !same_inode(&folder, &in_folder))
-			continue;
-		if (log_name_of(base_name(path), base_name(inputs[i])))
-			return "refusing to write over, or beside, an input as one of its "
-			       "transaction logs";
-		if (not_beside)
-			return "refusing to write into the folder of an input (evidence "
-			       "stays as it was found); choose another folder";
-	}
-	return NULL;
-}
-
 static FILE *open_output(const cli_options *o)
 {
 	if (o->output == NULL || strcmp(o->output, "-") == 0) {
@@ -148,7 +56,7 @@ static FILE *open_output(const cli_options *o)
 	char *software[] = { (char *)o->software };
 	const char *conflict = evidence_conflict(o->output, o->inputs, o->n_inputs, 0);
 	if (conflict == NULL)
-		conflict = segment_conflict(o->output, o->images, o->n_images);
+		conflict = evidence_segment_conflict(o->output, o->images, o->n_images);
 	if (conflict == NULL && o->software != NULL)
 		conflict = evidence_conflict(o->output, software, 1, 0);
 	if (conflict != NULL) {
@@ -650,6 +558,8 @@ static int expand(cli_options *opts, input_list *inputs, char ***paths)
 	for (size_t i = 0; i < inputs->n; i++)
 		if (inputs->v[i].origin != NULL)
 			opts->images[opts->n_images++] = inputs->v[i].origin->image;
+		else if (inputs->v[i].bad_image)
+			opts->images[opts->n_images++] = inputs->v[i].path;
 	if (opts->save_recovered != NULL && !opts->save_to_dir && inputs->n > 1) {
 		fprintf(stderr, "dmarscan: --save-recovered %s: with %zu hives, give an "
 		        "existing folder (each is written as FOLDER/NAME)\n",
