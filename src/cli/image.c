@@ -245,23 +245,17 @@ static int reader_start(reader *r, const char *const *args, char **why)
 		                    "installed?)", reader_path, strerror(rc));
 		return -1;
 	}
-	if (limit_reader(r->pid) != 0) {
-		close(fds[0]);
-		kill(r->pid, SIGKILL);
-		waitpid(r->pid, NULL, 0);
+	if (limit_reader(r->pid) != 0)
 		*why = printf_alloc("cannot set the disk-image reader's limits: %s",
 		                    strerror(errno));
-		return -1;
-	}
-	r->out = fdopen(fds[0], "rb");
-	if (r->out == NULL) {
-		close(fds[0]);
-		kill(r->pid, SIGKILL);
-		waitpid(r->pid, NULL, 0);
+	else if ((r->out = fdopen(fds[0], "rb")) == NULL)
 		*why = printf_alloc("out of memory");
-		return -1;
-	}
-	return 0;
+	else
+		return 0;
+	close(fds[0]);
+	kill(r->pid, SIGKILL);
+	waitpid(r->pid, NULL, 0);
+	return -1;
 }
 
 /* Wait for the reader; NULL when it ended well, else how it ended. */
@@ -511,16 +505,10 @@ static void listing_free(listing *l)
 	free(l->searched);
 }
 
-int image_find(const char *path, input_origin ***found, size_t *n, char **problem)
+/* image_find past the checks both builds make: what libtsk finds. */
+static int look_into(const char *path, input_origin ***found, size_t *n,
+                     char **problem)
 {
-	*found = NULL;
-	*n = 0;
-	*problem = NULL;
-	unsigned char head[128];
-	if (!may_be_image(path, head))
-		return IMAGE_NOT;
-	if ((*problem = unread_container(path, head)) != NULL)
-		return IMAGE_PROBLEM;
 	listing l = { .image = path };
 	char *crashed = list_image(&l);
 	/* named like an image, or recognised as one (E01, VHD...): say why it
@@ -727,16 +715,13 @@ const char *image_reader_version(void)
 	return "none: built without libtsk";
 }
 
-int image_find(const char *path, input_origin ***found, size_t *n, char **problem)
+/* Without libtsk, a file named like an image is refused, not taken for a
+ * damaged hive. */
+static int look_into(const char *path, input_origin ***found, size_t *n,
+                     char **problem)
 {
-	*found = NULL;
-	*n = 0;
-	*problem = NULL;
-	unsigned char head[128];
-	if (!may_be_image(path, head))
-		return IMAGE_NOT;
-	if ((*problem = unread_container(path, head)) != NULL)
-		return IMAGE_PROBLEM;
+	(void)found;
+	(void)n;
 	if (!named_like_image(path))
 		return IMAGE_NOT;
 	*problem = printf_alloc("reading disk images needs The Sleuth Kit (libtsk), "
@@ -757,3 +742,16 @@ int image_open_hives(const input_origin *o, const dmar_open_options *opts,
 }
 
 #endif /* HAVE_TSK */
+
+int image_find(const char *path, input_origin ***found, size_t *n, char **problem)
+{
+	*found = NULL;
+	*n = 0;
+	*problem = NULL;
+	unsigned char head[128];
+	if (!may_be_image(path, head))
+		return IMAGE_NOT;
+	if ((*problem = unread_container(path, head)) != NULL)
+		return IMAGE_PROBLEM;
+	return look_into(path, found, n, problem);
+}
