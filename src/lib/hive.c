@@ -782,28 +782,30 @@ unsigned hive_limits_reached(const dmar_hive *h)
 	return h->limits;
 }
 
-int hive_count_key(dmar_hive *h)
+/* One more of a budget ('keys' or 'values'): 0, or -1 with the limit
+ * recorded once it is spent. */
+static int count_one(dmar_hive *h, uint32_t *read, uint32_t max, unsigned limit,
+                     const char *what)
 {
-	if (h->keys_read < h->max_keys) {
-		h->keys_read++;
+	if (*read < max) {
+		(*read)++;
 		return 0;
 	}
-	h->limits |= HIVE_LIMIT_KEYS;
-	hive_set_error(h, HIVE_LIMIT_ERROR "more than %u keys read from this hive",
-	               h->max_keys);
+	h->limits |= limit;
+	hive_set_error(h, HIVE_LIMIT_ERROR "more than %u %s read from this hive",
+	               max, what);
 	return -1;
+}
+
+int hive_count_key(dmar_hive *h)
+{
+	return count_one(h, &h->keys_read, h->max_keys, HIVE_LIMIT_KEYS, "keys");
 }
 
 int hive_count_value(dmar_hive *h)
 {
-	if (h->values_read < h->max_values) {
-		h->values_read++;
-		return 0;
-	}
-	h->limits |= HIVE_LIMIT_VALUES;
-	hive_set_error(h, HIVE_LIMIT_ERROR "more than %u values read from this hive",
-	               h->max_values);
-	return -1;
+	return count_one(h, &h->values_read, h->max_values, HIVE_LIMIT_VALUES,
+	                 "values");
 }
 
 void *hive_value_buffer(dmar_arena *a, hive_value *out, size_t size)
